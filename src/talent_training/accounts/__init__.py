@@ -1,0 +1,1 @@
+"""Accounts and their API keys: every record belongs to an account, every key to one account."""

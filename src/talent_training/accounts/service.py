@@ -1,0 +1,130 @@
+"""Issuing, verifying, listing and revoking API keys.
+
+A key is `tt_<prefix>_<secret>`. The prefix finds the row; only SHA-256 of the secret is kept, and it is
+compared in constant time. The secret has 256 random bits, so a fast hash is enough (no password stretching).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talent_training.accounts.tables import Account, ApiKey
+from talent_training.db.base import utcnow
+from talent_training.db.database import Database
+
+KEY_PREFIX = "tt"
+
+
+class Role(StrEnum):
+    READ = "read"
+    WRITE = "write"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    account_id: int
+    key_id: int
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedKey:
+    id: int
+    account: str
+    role: Role
+    token: str
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    id: int
+    name: str
+    account: str
+    role: Role
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+async def get_or_create_account(session: AsyncSession, name: str) -> Account:
+    account = (await session.execute(select(Account).where(Account.name == name))).scalar_one_or_none()
+    if account is None:
+        account = Account(name=name)
+        session.add(account)
+        await session.flush()
+    return account
+
+
+async def issue_api_key(database: Database, *, name: str, role: str, account: str = "default") -> IssuedKey:
+    """Create the account if it is new, and a key in it; the token exists only in the return value."""
+    key_role = Role(role)
+    prefix = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    async with database.writing() as session:
+        owner = await get_or_create_account(session, account)
+        key = ApiKey(
+            account_id=owner.id, name=name, role=key_role.value, prefix=prefix, secret_sha256=_digest(secret)
+        )
+        session.add(key)
+        await session.flush()
+        return IssuedKey(key.id, owner.name, key_role, f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+async def verify_api_key(database: Database, token: str) -> Principal | None:
+    scheme, _, rest = token.partition("_")
+    prefix, _, secret = rest.partition("_")
+    if scheme != KEY_PREFIX or not prefix or not secret:
+        return None
+    async with database.reading() as session:
+        row = (
+            await session.execute(
+                select(ApiKey.id, ApiKey.account_id, ApiKey.role, ApiKey.secret_sha256).where(
+                    ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)
+                )
+            )
+        ).first()
+    if row is None or not hmac.compare_digest(row.secret_sha256, _digest(secret)):
+        return None
+    return Principal(account_id=row.account_id, key_id=row.id, role=Role(row.role))
+
+
+async def list_api_keys(database: Database) -> list[KeyInfo]:
+    async with database.reading() as session:
+        rows = await session.execute(
+            select(ApiKey, Account.name).join(Account, Account.id == ApiKey.account_id).order_by(ApiKey.id)
+        )
+        return [
+            KeyInfo(key.id, key.name, account, Role(key.role), key.prefix, key.created_at, key.revoked_at)
+            for key, account in rows.tuples()
+        ]
+
+
+async def revoke_api_key(database: Database, key: str) -> bool:
+    """Revoke by id or by prefix; False when no such active key exists."""
+    async with database.writing() as session:
+        criterion = ApiKey.id == int(key) if key.isdigit() else ApiKey.prefix == key
+        found = (
+            await session.execute(select(ApiKey).where(criterion, ApiKey.revoked_at.is_(None)))
+        ).scalar_one_or_none()
+        if found is None:
+            return False
+        found.revoked_at = utcnow()
+        return True
+
+
+async def has_active_key(database: Database) -> bool:
+    async with database.reading() as session:
+        found = await session.execute(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1))
+        return found.first() is not None

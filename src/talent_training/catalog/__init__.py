@@ -1,0 +1,1 @@
+"""The training catalog: providers, categories and trainings."""

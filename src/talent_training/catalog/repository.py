@@ -1,0 +1,81 @@
+"""Catalog queries. Every query is scoped by account here, so isolation is structural."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talent_training.catalog.tables import Category, Provider, Training
+from talent_training.db.paging import paginate
+from talent_training.kit.paging import Page, PageRequest
+from talent_training.kit.text import fold, like_contains
+
+
+async def get_provider(session: AsyncSession, account_id: int, provider_id: int) -> Provider | None:
+    found = await session.execute(
+        select(Provider).where(Provider.account_id == account_id, Provider.id == provider_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def list_providers(session: AsyncSession, account_id: int, request: PageRequest) -> Page[Row[Any]]:
+    query = select(Provider).where(Provider.account_id == account_id)
+    return await paginate(session, query, Provider.id, request, lambda row: row[0].id)
+
+
+async def get_category(session: AsyncSession, account_id: int, category_id: int) -> Category | None:
+    found = await session.execute(
+        select(Category).where(Category.account_id == account_id, Category.id == category_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def list_categories(session: AsyncSession, account_id: int, request: PageRequest) -> Page[Row[Any]]:
+    query = select(Category).where(Category.account_id == account_id)
+    return await paginate(session, query, Category.id, request, lambda row: row[0].id)
+
+
+def _trainings(account_id: int) -> Select[tuple[Training, Provider | None, Category | None]]:
+    """Trainings with their provider and category, in one query."""
+    return (
+        select(Training, Provider, Category)
+        .outerjoin(Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id))
+        .outerjoin(Category, and_(Category.account_id == Training.account_id, Category.id == Training.category_id))
+        .where(Training.account_id == account_id)
+    )
+
+
+async def get_training(session: AsyncSession, account_id: int, training_id: int) -> Row[Any] | None:
+    found = await session.execute(_trainings(account_id).where(Training.id == training_id))
+    return found.first()
+
+
+async def lock_training(session: AsyncSession, account_id: int, training_id: int) -> Training | None:
+    found = await session.execute(
+        select(Training).where(Training.account_id == account_id, Training.id == training_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def list_trainings(
+    session: AsyncSession,
+    account_id: int,
+    request: PageRequest,
+    *,
+    search: str | None = None,
+    provider_ids: list[int] | None = None,
+    category_ids: list[int] | None = None,
+    ids: list[int] | None = None,
+) -> Page[Row[Any]]:
+    query = _trainings(account_id)
+    if search:
+        query = query.where(Training.search_text.like(like_contains(fold(search)), escape="\\"))
+    if provider_ids:
+        query = query.where(Training.provider_id.in_(provider_ids))
+    if category_ids:
+        query = query.where(Training.category_id.in_(category_ids))
+    if ids:
+        query = query.where(Training.id.in_(ids))
+    return await paginate(session, query, Training.id, request, lambda row: row[0].id)

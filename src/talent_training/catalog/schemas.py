@@ -1,0 +1,116 @@
+"""What a client may send to the catalog, with the contract's limits. Unknown and read-only fields are
+ignored; types are strict (see docs/decisions.md)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+
+from talent_training.kit.types import Int32Id
+
+
+class Level(StrEnum):
+    BEGINNER = "Beginner"
+    MIDDLE = "Middle"
+    EXPERT = "Expert"
+
+
+class TrainingType(StrEnum):
+    EXTERNAL = "External"
+    INTERNAL = "Internal"
+
+
+class TrainingState(StrEnum):
+    READY = "Ready"
+    ARCHIVED = "Archived"
+
+
+class Language(StrEnum):
+    DE = "De"
+    EN = "En"
+    ES = "Es"
+    FR = "Fr"
+    IT = "It"
+    NL = "Nl"
+    PT = "Pt"
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+def _web_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+        raise ValueError("must be an absolute http or https URL")
+    return value
+
+
+Name = Annotated[StrictStr, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
+Title = Annotated[StrictStr, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
+Subtitle = Annotated[StrictStr, Field(max_length=1000)]
+Description = Annotated[StrictStr, Field(max_length=6000)]
+WebUrl = Annotated[StrictStr, Field(max_length=2048), AfterValidator(_web_url)]
+Translation = Annotated[StrictStr, Field(max_length=250)]
+
+
+class Input(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class ProviderCreate(Input):
+    name: Name
+    websiteHref: WebUrl | None = None
+
+
+class NameTranslations(Input):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    De: Translation | None = None
+    En: Translation | None = None
+    Es: Translation | None = None
+    Fr: Translation | None = None
+    It: Translation | None = None
+    Nl: Translation | None = None
+    Pt: Translation | None = None
+
+
+class CategoryT9n(Input):
+    name: NameTranslations = NameTranslations()
+
+
+class CategoryCreate(Input):
+    name: Name
+    t9n: CategoryT9n = CategoryT9n()
+
+
+class TrainingCreate(Input):
+    title: Title
+    subtitle: Subtitle
+    description: Description
+    level: Level
+    isCertifying: StrictBool
+    isMandatory: StrictBool
+    type: TrainingType = TrainingType.EXTERNAL
+    providerId: Int32Id | None = None
+    categoryId: Int32Id | None = None
+
+
+class TrainingPatch(Input):
+    """JSON merge patch: a field that is absent stays as it is (see `model_fields_set`)."""
+
+    title: Title | None = None
+    subtitle: Subtitle | None = None
+    description: Description | None = None
+    level: Level | None = None
+    isCertifying: StrictBool | None = None
+    isMandatory: StrictBool | None = None
+    type: TrainingType | None = None
+    state: TrainingState | None = None
+    providerId: Int32Id | None = None
+    categoryId: Int32Id | None = None

@@ -1,0 +1,86 @@
+"""One `Database` per process: engines and sessions for a SQLAlchemy URL.
+
+Reads and writes get separate session factories. On SQLite, writes take the write lock up front
+(`BEGIN IMMEDIATE`) through a single pooled connection, so concurrent writers queue instead of failing
+with "database is locked" half-way through a transaction; reads run in parallel thanks to WAL.
+On PostgreSQL both share one pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def is_sqlite(url: str | URL) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def ensure_sqlite_directory(url: str | URL) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+
+def create_engine_for(url: str, *, pool_size: int, max_overflow: int, begin: str = "BEGIN") -> AsyncEngine:
+    if is_sqlite(url):
+        ensure_sqlite_directory(url)
+        engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        _configure_sqlite(engine, begin)
+        return engine
+    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
+        self.url = url
+        self.is_sqlite = is_sqlite(url)
+        self._read_engine = create_engine_for(url, pool_size=pool_size, max_overflow=max_overflow)
+        if self.is_sqlite:
+            self._write_engine = create_engine_for(url, pool_size=1, max_overflow=0, begin="BEGIN IMMEDIATE")
+        else:
+            self._write_engine = self._read_engine
+        self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
+        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
+        self.cache: dict[str, Any] = {}
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self._read_sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """One transaction: committed when the block ends, rolled back entirely when it raises."""
+        async with self._write_sessions() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        await self._read_engine.dispose()
+        if self._write_engine is not self._read_engine:
+            await self._write_engine.dispose()

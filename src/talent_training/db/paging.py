@@ -1,0 +1,66 @@
+"""Keyset and index paging over any filtered SELECT, ordered by an integer key (the id)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talent_training.kit.paging import Cursor, Page, PageRequest, RootField
+
+
+async def paginate(
+    session: AsyncSession,
+    query: Select[Any],
+    key: ColumnElement[int],
+    request: PageRequest,
+    key_of: Callable[[Row[Any]], int],
+) -> Page[Row[Any]]:
+    count = await _count(session, query, key) if RootField.COUNT in request.fields else None
+    if request.limit == 0:
+        return Page([], None, None, count)
+
+    more_before: bool | None = None
+    more_after: bool | None = None
+    cursor = request.cursor
+    if cursor is None:
+        stmt = query.order_by(key).offset(request.offset).limit(request.limit + 1)
+        rows = list((await session.execute(stmt)).all())
+        more_after = len(rows) > request.limit
+        rows = rows[: request.limit]
+    elif cursor.direction == "after":
+        stmt = query.where(key > cursor.key).order_by(key).limit(request.limit + 1)
+        rows = list((await session.execute(stmt)).all())
+        more_after = len(rows) > request.limit
+        rows = rows[: request.limit]
+    else:
+        stmt = query.where(key < cursor.key).order_by(key.desc()).limit(request.limit + 1)
+        rows = list((await session.execute(stmt)).all())
+        more_before = len(rows) > request.limit
+        rows = rows[: request.limit][::-1]
+
+    if not rows:
+        return Page([], None, None, count)
+    first, last = key_of(rows[0]), key_of(rows[-1])
+    prev = nxt = None
+    if RootField.PREV in request.fields:
+        if more_before is None:
+            more_before = await _exists(session, query, key < first)
+        prev = Cursor("before", first) if more_before else None
+    if RootField.NEXT in request.fields:
+        if more_after is None:
+            more_after = await _exists(session, query, key > last)
+        nxt = Cursor("after", last) if more_after else None
+    return Page(rows, prev, nxt, count)
+
+
+async def _count(session: AsyncSession, query: Select[Any], key: ColumnElement[int]) -> int:
+    inner = query.with_only_columns(key).order_by(None).subquery()
+    return int((await session.execute(select(func.count()).select_from(inner))).scalar_one())
+
+
+async def _exists(session: AsyncSession, query: Select[Any], condition: ColumnElement[bool]) -> bool:
+    stmt = query.with_only_columns(query.selected_columns[0]).where(condition).limit(1)
+    return (await session.execute(stmt)).first() is not None

@@ -1,0 +1,101 @@
+"""Strict value types shared by every resource: int32 ids, exact hours, strict dates and booleans.
+
+Pydantic's lax mode would turn `"14"` into 14 and `"yes"` into True; the contract says JSON types are
+strict, so body fields use these. Query strings are text by nature, so their parsers read text strictly.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator, Field, StrictInt
+
+from talent_training.kit.problems import RuleViolation
+
+INT32_MAX = 2**31 - 1
+MAX_FILTER_VALUES = 500
+
+Int32Id = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def strict_date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("is not a calendar date") from None
+
+
+LuccaDate = Annotated[date, BeforeValidator(strict_date)]
+
+HOURS_MAX = Decimal("99999.99")
+
+
+def exact_hours(value: Any) -> Decimal:
+    """A JSON number, kept exact: the body parser hands fractions over as `Decimal`."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
+        raise ValueError("must be a JSON number")
+    hours = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    if not hours.is_finite():
+        raise ValueError("must be a finite number")
+    if hours <= 0:
+        raise ValueError("must be greater than 0")
+    if hours > HOURS_MAX:
+        raise ValueError(f"must be at most {HOURS_MAX}")
+    if hours % Decimal("0.01") != 0:
+        raise ValueError("must be a multiple of 0.01")
+    return hours
+
+
+Hours = Annotated[Decimal, BeforeValidator(exact_hours)]
+
+
+def hours_to_hundredths(hours: Decimal) -> int:
+    return int(hours * 100)
+
+
+def hundredths_to_json(hundredths: int) -> int | float:
+    """14 stays `14`, 250 hundredths is `2.5`, 7 is `0.07`: the shortest float repr is exact here."""
+    whole, rest = divmod(hundredths, 100)
+    return whole if rest == 0 else hundredths / 100
+
+
+def parse_query_bool(name: str, value: str | None) -> bool | None:
+    if value is None:
+        return None
+    lowered = value.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    raise RuleViolation(name, "must be true or false")
+
+
+def parse_query_date(name: str, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return strict_date(value)
+    except ValueError as exc:
+        raise RuleViolation(name, str(exc)) from None
+
+
+def parse_id_list(name: str, values: list[str] | None) -> list[int] | None:
+    """`ownerIds=1,2&ownerIds=3`: both OpenAPI's repeated form and Lucca's comma list, mixed at will."""
+    if not values:
+        return None
+    ids: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= INT32_MAX:
+                raise RuleViolation(name, f"{part!r} is not an id (an integer from 1 to {INT32_MAX})")
+            ids.append(int(part))
+    if len(ids) > MAX_FILTER_VALUES:
+        raise RuleViolation(name, f"at most {MAX_FILTER_VALUES} values")
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,1 @@
+"""Realized trainings: the trainings each employee has completed (Lucca v2)."""

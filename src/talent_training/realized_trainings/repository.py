@@ -1,0 +1,78 @@
+"""Realized-training queries: one joined SELECT serves get, list and the nested `training`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Row, Select, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from talent_training.catalog.tables import Provider, Training
+from talent_training.db.paging import paginate
+from talent_training.kit.paging import Page, PageRequest
+from talent_training.realized_trainings.tables import RealizedTraining as RT
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    owner_ids: list[int] | None = None
+    training_ids: list[int] | None = None
+    has_attended: bool | None = None
+    ends_before: date | None = None
+    ends_after: date | None = None
+
+
+def _with_training(account_id: int) -> Select[Any]:
+    return (
+        select(
+            RT.id,
+            RT.owner_id,
+            RT.training_id,
+            RT.session_starts_on,
+            RT.session_ends_on,
+            RT.duration_hundredths,
+            RT.has_attended,
+            RT.training_demand_id,
+            RT.session_id,
+            Training.title,
+            Training.category_id,
+            Training.level,
+            Provider.website_href,
+        )
+        .join(Training, and_(Training.account_id == RT.account_id, Training.id == RT.training_id))
+        .outerjoin(Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id))
+        .where(RT.account_id == account_id)
+    )
+
+
+async def get(session: AsyncSession, account_id: int, realized_training_id: int) -> Row[Any] | None:
+    return (await session.execute(_with_training(account_id).where(RT.id == realized_training_id))).first()
+
+
+async def search(session: AsyncSession, account_id: int, filters: Filters, request: PageRequest) -> Page[Row[Any]]:
+    query = _with_training(account_id)
+    if filters.owner_ids:
+        query = query.where(RT.owner_id.in_(filters.owner_ids))
+    if filters.training_ids:
+        query = query.where(RT.training_id.in_(filters.training_ids))
+    if filters.has_attended is not None:
+        query = query.where(RT.has_attended.is_(filters.has_attended))
+    if filters.ends_before is not None:
+        query = query.where(RT.session_ends_on < filters.ends_before)
+    if filters.ends_after is not None:
+        query = query.where(RT.session_ends_on > filters.ends_after)
+    return await paginate(session, query, RT.id, request, lambda row: int(row.id))
+
+
+async def training_state(session: AsyncSession, account_id: int, training_id: int) -> str | None:
+    found = await session.execute(
+        select(Training.state).where(Training.account_id == account_id, Training.id == training_id)
+    )
+    return found.scalar_one_or_none()
+
+
+async def insert(session: AsyncSession, record: RT) -> None:
+    session.add(record)
+    await session.flush()

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from talent_training.db.base import Base, UTCDateTime, utcnow
+
+
+class RealizedTraining(Base):
+    __tablename__ = "realized_trainings"
+    __table_args__ = (
+        UniqueConstraint("account_id", "id"),
+        # Lucca's rule: one record per employee, training and last day; the start date does not count.
+        UniqueConstraint(
+            "account_id", "owner_id", "training_id", "session_ends_on", name="uq_realized_trainings_session"
+        ),
+        ForeignKeyConstraint(["account_id", "training_id"], ["trainings.account_id", "trainings.id"]),
+        # One index behind each list filter, ending with the id so that keyset pages need no sort.
+        Index("ix_realized_trainings_owner", "account_id", "owner_id", "id"),
+        Index("ix_realized_trainings_training", "account_id", "training_id", "id"),
+        Index("ix_realized_trainings_ends_on", "account_id", "session_ends_on", "id"),
+        Index("ix_realized_trainings_attended", "account_id", "has_attended", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    owner_id: Mapped[int] = mapped_column(Integer)
+    training_id: Mapped[int] = mapped_column(Integer)
+    session_starts_on: Mapped[date] = mapped_column(Date)
+    session_ends_on: Mapped[date] = mapped_column(Date)
+    # Hours are kept exact as an integer count of hundredths: 2.5 hours is 250.
+    duration_hundredths: Mapped[int] = mapped_column(Integer)
+    has_attended: Mapped[bool] = mapped_column(Boolean, default=True)
+    training_demand_id: Mapped[int | None] = mapped_column(Integer)
+    session_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

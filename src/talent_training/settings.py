@@ -1,0 +1,40 @@
+"""Settings, read from `TALENT_TRAINING_*` environment variables (or a `.env` file)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/talent-training.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TALENT_TRAINING_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL: sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/db",
+    )
+    timezone: str = Field(default="UTC", description='IANA zone that defines "today" for sessionEndsOn')
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+    db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept open per worker")
+    db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections under bursts")
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)

@@ -1,0 +1,105 @@
+"""Validates every response a test client receives against the contract.
+
+Seed operations are checked against `shared/spec/lucca-training.seeds.yaml` itself (the vendored copy
+when the shared folder is not beside the repo); every other operation against our own /openapi.json.
+Every error must be problem+json. A violation fails the test that made the request.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+
+from talent_training.app import create_app
+from talent_training.contract.openapi import seed_spec
+from talent_training.settings import Settings
+
+SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "lucca-training.seeds.yaml"
+
+
+def _exact(value: Any) -> Any:
+    """Schema numbers as Decimal, so that `multipleOf: 0.01` judges 0.07 exactly, as a client would."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {key: _exact(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_exact(item) for item in value]
+    return value
+
+
+@cache
+def seed_document() -> dict[str, Any]:
+    if SHARED_SPEC.exists():
+        document: dict[str, Any] = yaml.safe_load(SHARED_SPEC.read_text("utf-8"))
+        return document
+    return seed_spec()
+
+
+@cache
+def our_document() -> dict[str, Any]:
+    # Building the document opens no connection: the URL only has to be well formed.
+    unused = Path(tempfile.gettempdir()) / "talent-training-openapi.db"
+    return create_app(Settings(database_url=f"sqlite+aiosqlite:///{unused}")).openapi()
+
+
+def _template(path: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(path)) + "$")
+
+
+def find_operation(document: dict[str, Any], method: str, path: str) -> dict[str, Any] | None:
+    for template, item in document["paths"].items():
+        if _template(template).match(path) and method in item:
+            operation: dict[str, Any] = item[method]
+            return operation
+    return None
+
+
+def response_schema(operation: dict[str, Any], status: int, media_type: str) -> dict[str, Any] | None:
+    responses = operation.get("responses", {})
+    described = responses.get(str(status)) or responses.get(f"{str(status)[0]}XX")
+    if described is None:
+        return None
+    schema: dict[str, Any] | None = described.get("content", {}).get(media_type, {}).get("schema")
+    return schema
+
+
+def validate(document: dict[str, Any], schema: dict[str, Any], instance: Any) -> None:
+    root = _exact({**schema, "components": document["components"]})
+    validator = Draft202012Validator(root, format_checker=FormatChecker())
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(e.absolute_path))
+    assert not errors, "response breaks the contract: " + "; ".join(
+        f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}" for e in errors
+    )
+
+
+async def contract_check(response: httpx.Response) -> None:
+    await response.aread()
+    path, method = response.request.url.path, response.request.method.lower()
+    if not path.startswith("/talent-training/"):
+        return
+    media_type = response.headers.get("content-type", "").split(";")[0].strip()
+    body = json.loads(response.content, parse_float=Decimal) if response.content else None
+    if response.status_code >= 400:
+        assert media_type == "application/problem+json", f"{response.status_code} is not problem+json"
+        validate(our_document(), {"$ref": "#/components/schemas/ProblemDetails"}, body)
+        assert body["status"] == response.status_code
+        return
+    for document in (seed_document(), our_document()):
+        operation = find_operation(document, method, path)
+        if operation is None:
+            continue
+        schema = response_schema(operation, response.status_code, media_type)
+        if schema is not None:
+            validate(document, schema, body)
+            return
+    raise AssertionError(f"no contract describes {method.upper()} {path} -> {response.status_code} {media_type}")

@@ -11,6 +11,7 @@ import inspect
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
+
 import anyio
 import httpx
 import pytest
@@ -74,9 +75,7 @@ async def make_client(app: FastAPI) -> AsyncIterator[ClientFactory]:
     async def factory(role: str | None = "write", account: str = "default") -> httpx.AsyncClient:
         headers = {}
         if role is not None:
-            issued = await issue_api_key(
-                app.state.database, name=f"test-{role}", role=role, account=account
-            )
+            issued = await issue_api_key(app.state.database, name=f"test-{role}", role=role, account=account)
             headers["Authorization"] = f"lucca application={issued.token}"
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),

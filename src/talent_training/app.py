@@ -8,11 +8,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from talent_training import __version__
 from talent_training.catalog.router import router as catalog_router
@@ -27,7 +26,9 @@ logger = logging.getLogger("talent_training")
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    database = Database(settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow)
+    database = Database(
+        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -52,13 +53,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
+    # Read from the OpenAPI document: routers nest routes in ways that differ between FastAPI versions.
     methods: set[str] = set()
-    for route in app.router.routes:
-        match, _ = route.matches(request.scope)
-        if match is not Match.NONE and isinstance(route, APIRoute):
-            methods |= route.methods
-    if "GET" in methods:
-        methods.add("HEAD")
+    for template, item in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(request.url.path):
+            methods |= {method.upper() for method in item}
     return sorted(methods)
 
 
@@ -92,7 +91,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def _database(_request: Request, exc: DBAPIError) -> Response:
         # A client cannot cause these: the database is down, locked for too long, or out of connections.
         logger.error("database error: %s", exc.__class__.__name__, exc_info=exc)
-        return problem_response(503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"})
+        return problem_response(
+            503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

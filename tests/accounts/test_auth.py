@@ -58,9 +58,7 @@ async def test_missing_key_on_write_is_401_and_nothing_written(
         "basic dXNlcjpwYXNz",
     ],
 )
-async def test_malformed_or_unknown_key_is_401(
-    anonymous: httpx.AsyncClient, authorization: str
-) -> None:
+async def test_malformed_or_unknown_key_is_401(anonymous: httpx.AsyncClient, authorization: str) -> None:
     response = await anonymous.get(TRAININGS, headers={"Authorization": authorization})
 
     assert_unauthenticated(response)
@@ -73,7 +71,9 @@ async def test_right_prefix_with_wrong_secret_is_401(
     prefix, _, secret = token.rpartition("_")
     forged = prefix + "_" + ("B" if secret[0] != "B" else "C") + secret[1:]
 
-    assert_unauthenticated(await anonymous.get(TRAININGS, headers={"Authorization": f"lucca application={forged}"}))
+    assert_unauthenticated(
+        await anonymous.get(TRAININGS, headers={"Authorization": f"lucca application={forged}"})
+    )
     # The genuine key still works.
     assert (await client.get(TRAININGS)).status_code == 200
 

@@ -28,7 +28,9 @@ def seed_example(name: str) -> Any:
 
 async def test_seed_example_is_reproduced(client: httpx.AsyncClient) -> None:
     provider = await create_provider(client, name="L'Élan Français", websiteHref="https://elan-francais.fr")
-    category = await create_category(client, name="Languages", t9n={"name": {"Fr": "Langues", "Es": "Idiomas"}})
+    category = await create_category(
+        client, name="Languages", t9n={"name": {"Fr": "Langues", "Es": "Idiomas"}}
+    )
     request = seed_example("v1.post.training.req")
     request |= {"providerId": provider["id"], "categoryId": category["id"]}
 
@@ -58,7 +60,9 @@ async def test_provider_and_category_are_nested(client: httpx.AsyncClient) -> No
     provider = await create_provider(client, websiteHref="https://p.example")
     category = await create_category(client, t9n={"name": {"En": "Safety"}})
 
-    body = await create_training(client, providerId=provider["id"], categoryId=category["id"], type="Internal")
+    body = await create_training(
+        client, providerId=provider["id"], categoryId=category["id"], type="Internal"
+    )
 
     assert body["type"] == "Internal"
     assert body["provider"] == provider

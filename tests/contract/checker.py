@@ -102,4 +102,6 @@ async def contract_check(response: httpx.Response) -> None:
         if schema is not None:
             validate(document, schema, body)
             return
-    raise AssertionError(f"no contract describes {method.upper()} {path} -> {response.status_code} {media_type}")
+    raise AssertionError(
+        f"no contract describes {method.upper()} {path} -> {response.status_code} {media_type}"
+    )

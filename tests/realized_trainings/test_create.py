@@ -115,7 +115,14 @@ async def test_read_only_and_unknown_fields_are_ignored(
 
 @pytest.mark.parametrize(
     ("sent", "returned"),
-    [("14", "14"), ("2.5", "2.5"), ("0.07", "0.07"), ("2.50", "2.5"), ("14.0", "14"), ("99999.99", "99999.99")],
+    [
+        ("14", "14"),
+        ("2.5", "2.5"),
+        ("0.07", "0.07"),
+        ("2.50", "2.5"),
+        ("14.0", "14"),
+        ("99999.99", "99999.99"),
+    ],
 )
 async def test_duration_is_exact_without_spurious_digits(
     client: httpx.AsyncClient, training: dict[str, Any], sent: str, returned: str
@@ -219,7 +226,9 @@ async def test_a_session_ending_today_is_accepted_and_tomorrow_is_400(
     )
     late = await client.post(
         REALIZED,
-        json=realized_body(training["id"], ownerId=7, sessionStartsOn=str(today), sessionEndsOn=str(tomorrow)),
+        json=realized_body(
+            training["id"], ownerId=7, sessionStartsOn=str(today), sessionEndsOn=str(tomorrow)
+        ),
     )
 
     assert ok.status_code == 201, ok.text
@@ -274,7 +283,9 @@ async def test_archived_training_is_400_and_restored_one_is_accepted(
     await create_realized_training(client, training["id"])
 
 
-async def test_same_owner_training_and_end_is_409(client: httpx.AsyncClient, training: dict[str, Any]) -> None:
+async def test_same_owner_training_and_end_is_409(
+    client: httpx.AsyncClient, training: dict[str, Any]
+) -> None:
     first = await create_realized_training(client, training["id"], sessionStartsOn="2025-01-02")
 
     response = await client.post(REALIZED, json=realized_body(training["id"], sessionStartsOn="2025-01-03"))
@@ -291,6 +302,8 @@ async def test_uniqueness_is_on_owner_training_and_end_together(client: httpx.As
 
     await create_realized_training(client, training["id"], ownerId=417)
     await create_realized_training(client, other_training["id"])
-    await create_realized_training(client, training["id"], sessionStartsOn="2025-01-05", sessionEndsOn="2025-01-05")
+    await create_realized_training(
+        client, training["id"], sessionStartsOn="2025-01-05", sessionEndsOn="2025-01-05"
+    )
 
     assert await count(client, REALIZED) == 4

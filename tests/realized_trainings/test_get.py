@@ -38,7 +38,9 @@ async def test_get_returns_the_created_record(client: httpx.AsyncClient) -> None
 async def test_get_reflects_the_current_training(client: httpx.AsyncClient) -> None:
     training = await create_training(client)
     created = await create_realized_training(client, training["id"])
-    patched = await client.patch(f"{TRAININGS}/{training['id']}", json={"title": "Renamed", "state": "Archived"})
+    patched = await client.patch(
+        f"{TRAININGS}/{training['id']}", json={"title": "Renamed", "state": "Archived"}
+    )
     assert patched.status_code == 200, patched.text
 
     response = await client.get(f"{REALIZED}/{created['id']}")

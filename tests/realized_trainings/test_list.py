@@ -63,7 +63,8 @@ async def test_training_id_is_an_array_filter(client: httpx.AsyncClient) -> None
 
 
 @pytest.mark.parametrize(
-    ("value", "everything"), [("true", True), ("TRUE", True), ("True", True), ("false", False), ("FALSE", False)]
+    ("value", "everything"),
+    [("true", True), ("TRUE", True), ("True", True), ("false", False), ("FALSE", False)],
 )
 async def test_has_attended_filter(
     client: httpx.AsyncClient, by_owner: dict[int, int], value: str, everything: bool
@@ -83,7 +84,9 @@ async def by_end(client: httpx.AsyncClient) -> dict[str, int]:
     training = await create_training(client)
     ends = ("2025-01-03", "2025-01-04", "2025-01-05")
     return {
-        end: (await create_realized_training(client, training["id"], sessionStartsOn=end, sessionEndsOn=end))["id"]
+        end: (await create_realized_training(client, training["id"], sessionStartsOn=end, sessionEndsOn=end))[
+            "id"
+        ]
         for end in ends
     }
 

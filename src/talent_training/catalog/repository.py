@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import Row, Select, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talent_training.catalog.tables import Category, Provider, Training
-from talent_training.db.paging import paginate
+from talent_training.db.paging import AnyRow, AnySelect, paginate
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.text import fold, like_contains
 
@@ -20,7 +18,7 @@ async def get_provider(session: AsyncSession, account_id: int, provider_id: int)
     return found.scalar_one_or_none()
 
 
-async def list_providers(session: AsyncSession, account_id: int, request: PageRequest) -> Page[Row[Any]]:
+async def list_providers(session: AsyncSession, account_id: int, request: PageRequest) -> Page[AnyRow]:
     query = select(Provider).where(Provider.account_id == account_id)
     return await paginate(session, query, Provider.id, request, lambda row: row[0].id)
 
@@ -32,22 +30,26 @@ async def get_category(session: AsyncSession, account_id: int, category_id: int)
     return found.scalar_one_or_none()
 
 
-async def list_categories(session: AsyncSession, account_id: int, request: PageRequest) -> Page[Row[Any]]:
+async def list_categories(session: AsyncSession, account_id: int, request: PageRequest) -> Page[AnyRow]:
     query = select(Category).where(Category.account_id == account_id)
     return await paginate(session, query, Category.id, request, lambda row: row[0].id)
 
 
-def _trainings(account_id: int) -> Select[tuple[Training, Provider | None, Category | None]]:
+def _trainings(account_id: int) -> AnySelect:
     """Trainings with their provider and category, in one query."""
     return (
         select(Training, Provider, Category)
-        .outerjoin(Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id))
-        .outerjoin(Category, and_(Category.account_id == Training.account_id, Category.id == Training.category_id))
+        .outerjoin(
+            Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
+        )
+        .outerjoin(
+            Category, and_(Category.account_id == Training.account_id, Category.id == Training.category_id)
+        )
         .where(Training.account_id == account_id)
     )
 
 
-async def get_training(session: AsyncSession, account_id: int, training_id: int) -> Row[Any] | None:
+async def get_training(session: AsyncSession, account_id: int, training_id: int) -> AnyRow | None:
     found = await session.execute(_trainings(account_id).where(Training.id == training_id))
     return found.first()
 
@@ -68,7 +70,7 @@ async def list_trainings(
     provider_ids: list[int] | None = None,
     category_ids: list[int] | None = None,
     ids: list[int] | None = None,
-) -> Page[Row[Any]]:
+) -> Page[AnyRow]:
     query = _trainings(account_id)
     if search:
         query = query.where(Training.search_text.like(like_contains(fold(search)), escape="\\"))

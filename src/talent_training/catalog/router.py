@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import Row
 
 from talent_training.accounts.auth import CurrentPrincipal
 from talent_training.catalog import service
 from talent_training.catalog.schemas import CategoryCreate, ProviderCreate, TrainingCreate, TrainingPatch
 from talent_training.catalog.tables import Category, Provider, Training
-from talent_training.kit.http import PATH_ID_SCHEMA, CodecDep, DatabaseDep, PageRequestDep, parse_body, path_id
+from talent_training.db.paging import AnyRow
+from talent_training.kit.http import (
+    PATH_ID_SCHEMA,
+    CodecDep,
+    DatabaseDep,
+    PageRequestDep,
+    parse_body,
+    path_id,
+)
 from talent_training.kit.json import JSONResponse
 from talent_training.kit.openapi_refs import body, returns, returns_list
 from talent_training.kit.paging import envelope
 from talent_training.kit.types import parse_id_list
 
 router = APIRouter(prefix="/talent-training/api/v1", default_response_class=JSONResponse)
-EXTENSIONS = ["Extensions"]
+EXTENSIONS: list[str | Enum] = ["Extensions"]
+TRAININGS: list[str | Enum] = ["Trainings"]
 PathId = Annotated[str, Path(json_schema_extra=PATH_ID_SCHEMA)]
 IdsQuery = Annotated[list[str] | None, Query(description="Ids, repeated or comma-separated")]
 
@@ -34,7 +43,7 @@ def category_json(category: Category) -> dict[str, Any]:
     return {"id": category.id, "name": category.name, "t9n": {"name": dict(category.name_translations)}}
 
 
-def training_json(row: Row[Any]) -> dict[str, Any]:
+def training_json(row: AnyRow) -> dict[str, Any]:
     training: Training = row[0]
     out: dict[str, Any] = {
         "id": training.id,
@@ -62,13 +71,17 @@ def training_json(row: Row[Any]) -> dict[str, Any]:
     openapi_extra=body("ext.Provider"),
     responses=returns(201, "ext.Provider", "Created"),
 )
-async def create_provider(request: Request, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
+async def create_provider(
+    request: Request, principal: CurrentPrincipal, database: DatabaseDep
+) -> JSONResponse:
     data = await parse_body(request, ProviderCreate)
     provider = await service.create_provider(database, principal.account_id, data)
     return JSONResponse(provider_json(provider), status_code=201)
 
 
-@router.get("/providers", tags=EXTENSIONS, operation_id="ext.get-providers", responses=returns_list("ext.Provider"))
+@router.get(
+    "/providers", tags=EXTENSIONS, operation_id="ext.get-providers", responses=returns_list("ext.Provider")
+)
 async def list_providers(
     principal: CurrentPrincipal, database: DatabaseDep, page: PageRequestDep, codec: CodecDep
 ) -> JSONResponse:
@@ -77,7 +90,10 @@ async def list_providers(
 
 
 @router.get(
-    "/providers/{id}", tags=EXTENSIONS, operation_id="ext.get-provider", responses=returns(200, "ext.Provider")
+    "/providers/{id}",
+    tags=EXTENSIONS,
+    operation_id="ext.get-provider",
+    responses=returns(200, "ext.Provider"),
 )
 async def get_provider(id: PathId, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
     provider = await service.get_provider(database, principal.account_id, path_id(id, "Provider"))
@@ -92,7 +108,9 @@ async def get_provider(id: PathId, principal: CurrentPrincipal, database: Databa
     openapi_extra=body("ext.Category"),
     responses=returns(201, "ext.Category", "Created"),
 )
-async def create_category(request: Request, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
+async def create_category(
+    request: Request, principal: CurrentPrincipal, database: DatabaseDep
+) -> JSONResponse:
     data = await parse_body(request, CategoryCreate)
     category = await service.create_category(database, principal.account_id, data)
     return JSONResponse(category_json(category), status_code=201)
@@ -109,7 +127,10 @@ async def list_categories(
 
 
 @router.get(
-    "/categories/{id}", tags=EXTENSIONS, operation_id="ext.get-category", responses=returns(200, "ext.Category")
+    "/categories/{id}",
+    tags=EXTENSIONS,
+    operation_id="ext.get-category",
+    responses=returns(200, "ext.Category"),
 )
 async def get_category(id: PathId, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
     category = await service.get_category(database, principal.account_id, path_id(id, "Category"))
@@ -118,25 +139,31 @@ async def get_category(id: PathId, principal: CurrentPrincipal, database: Databa
 
 @router.post(
     "/trainings",
-    tags=["Trainings"],
+    tags=TRAININGS,
     operation_id="v1.post-training",
     status_code=201,
     openapi_extra=body("v1.Training"),
     responses=returns(201, "v1.Training", "Created"),
 )
-async def create_training(request: Request, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
+async def create_training(
+    request: Request, principal: CurrentPrincipal, database: DatabaseDep
+) -> JSONResponse:
     data = await parse_body(request, TrainingCreate)
     row = await service.create_training(database, principal.account_id, data)
     return JSONResponse(training_json(row), status_code=201)
 
 
-@router.get("/trainings", tags=["Trainings"], operation_id="v1.get-trainings", responses=returns_list("v1.Training"))
+@router.get(
+    "/trainings", tags=TRAININGS, operation_id="v1.get-trainings", responses=returns_list("v1.Training")
+)
 async def list_trainings(
     principal: CurrentPrincipal,
     database: DatabaseDep,
     page: PageRequestDep,
     codec: CodecDep,
-    search: Annotated[str | None, Query(max_length=250, description="Text in title, subtitle or description")] = None,
+    search: Annotated[
+        str | None, Query(max_length=250, description="Text in title, subtitle or description")
+    ] = None,
     providerIds: IdsQuery = None,
     categoryIds: IdsQuery = None,
     id: IdsQuery = None,

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,6 +18,7 @@ from talent_training.catalog.schemas import (
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.database import Database
 from talent_training.db.errors import is_unique_violation
+from talent_training.db.paging import AnyRow
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.kit.text import fold
@@ -53,7 +52,7 @@ async def get_provider(database: Database, account_id: int, provider_id: int) ->
     return provider
 
 
-async def list_providers(database: Database, account_id: int, request: PageRequest) -> Page[Row[Any]]:
+async def list_providers(database: Database, account_id: int, request: PageRequest) -> Page[AnyRow]:
     async with database.reading() as session:
         return await repository.list_providers(session, account_id, request)
 
@@ -74,7 +73,7 @@ async def get_category(database: Database, account_id: int, category_id: int) ->
     return category
 
 
-async def list_categories(database: Database, account_id: int, request: PageRequest) -> Page[Row[Any]]:
+async def list_categories(database: Database, account_id: int, request: PageRequest) -> Page[AnyRow]:
     async with database.reading() as session:
         return await repository.list_categories(session, account_id, request)
 
@@ -93,7 +92,7 @@ def _search_text(training: Training) -> str:
     return fold("\n".join((training.title, training.subtitle, training.description)))
 
 
-async def create_training(database: Database, account_id: int, data: TrainingCreate) -> Row[Any]:
+async def create_training(database: Database, account_id: int, data: TrainingCreate) -> AnyRow:
     """A new training is `Ready`: it can be referenced by realized trainings straight away."""
     async with database.writing() as session:
         await _check_references(session, account_id, data.providerId, data.categoryId)
@@ -116,13 +115,13 @@ async def create_training(database: Database, account_id: int, data: TrainingCre
         return await _reload(session, account_id, training.id)
 
 
-async def _reload(session: AsyncSession, account_id: int, training_id: int) -> Row[Any]:
+async def _reload(session: AsyncSession, account_id: int, training_id: int) -> AnyRow:
     row = await repository.get_training(session, account_id, training_id)
     assert row is not None, "a training written in this transaction is readable in it"
     return row
 
 
-async def get_training(database: Database, account_id: int, training_id: int) -> Row[Any]:
+async def get_training(database: Database, account_id: int, training_id: int) -> AnyRow:
     async with database.reading() as session:
         row = await repository.get_training(session, account_id, training_id)
     if row is None:
@@ -130,7 +129,9 @@ async def get_training(database: Database, account_id: int, training_id: int) ->
     return row
 
 
-async def update_training(database: Database, account_id: int, training_id: int, patch: TrainingPatch) -> Row[Any]:
+async def update_training(
+    database: Database, account_id: int, training_id: int, patch: TrainingPatch
+) -> AnyRow:
     """Merge patch of any writable field; `state` archives (`Archived`) or restores (`Ready`)."""
     sent = patch.model_fields_set
     for field in sorted(sent - _NULLABLE):
@@ -176,7 +177,7 @@ async def list_trainings(
     provider_ids: list[int] | None,
     category_ids: list[int] | None,
     ids: list[int] | None,
-) -> Page[Row[Any]]:
+) -> Page[AnyRow]:
     async with database.reading() as session:
         return await repository.list_trainings(
             session,

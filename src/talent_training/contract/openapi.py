@@ -24,7 +24,9 @@ PROBLEM = {
 
 @cache
 def load(name: str) -> dict[str, Any]:
-    document: dict[str, Any] = yaml.safe_load(files("talent_training.contract").joinpath(name).read_text("utf-8"))
+    document: dict[str, Any] = yaml.safe_load(
+        files("talent_training.contract").joinpath(name).read_text("utf-8")
+    )
     return document
 
 

@@ -3,21 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Row, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from talent_training.kit.paging import Cursor, Page, PageRequest, RootField
+
+# SQLAlchemy 2.1 types rows and selects by the tuple of their columns; paging works on any.
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
+Key: TypeAlias = ColumnElement[int] | InstrumentedAttribute[int]
 
 
 async def paginate(
     session: AsyncSession,
-    query: Select[Any],
-    key: ColumnElement[int],
+    query: AnySelect,
+    key: Key,
     request: PageRequest,
-    key_of: Callable[[Row[Any]], int],
-) -> Page[Row[Any]]:
+    key_of: Callable[[AnyRow], int],
+) -> Page[AnyRow]:
     count = await _count(session, query, key) if RootField.COUNT in request.fields else None
     if request.limit == 0:
         return Page([], None, None, count)
@@ -56,11 +62,11 @@ async def paginate(
     return Page(rows, prev, nxt, count)
 
 
-async def _count(session: AsyncSession, query: Select[Any], key: ColumnElement[int]) -> int:
+async def _count(session: AsyncSession, query: AnySelect, key: Key) -> int:
     inner = query.with_only_columns(key).order_by(None).subquery()
     return int((await session.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
-async def _exists(session: AsyncSession, query: Select[Any], condition: ColumnElement[bool]) -> bool:
+async def _exists(session: AsyncSession, query: AnySelect, condition: ColumnElement[bool]) -> bool:
     stmt = query.with_only_columns(query.selected_columns[0]).where(condition).limit(1)
     return (await session.execute(stmt)).first() is not None

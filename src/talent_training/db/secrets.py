@@ -9,7 +9,7 @@ from talent_training.db.base import Base
 from talent_training.db.database import Database
 from talent_training.kit.paging import CursorCodec
 
-CURSOR_SECRET = "cursor-signing"
+CURSOR_SECRET = "cursor-signing"  # noqa: S105 -- the name of the secret, not the secret
 
 
 class ServiceSecret(Base):

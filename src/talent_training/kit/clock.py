@@ -1,4 +1,4 @@
-""""Today" in the service's time zone: the one place that reads the clock."""
+""" "Today" in the service's time zone: the one place that reads the clock."""
 
 from __future__ import annotations
 

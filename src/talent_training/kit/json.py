@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from starlette.requests import Request
 import starlette.responses
+from starlette.requests import Request
 
 from talent_training.kit.problems import PayloadTooLarge, RuleViolation, UnsupportedMediaType
 
@@ -22,7 +22,9 @@ class JSONResponse(starlette.responses.JSONResponse):
 
 def _is_json_media_type(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (media_type.startswith("application/") and media_type.endswith("+json"))
+    return media_type == "application/json" or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 async def read_json_body(request: Request, max_bytes: int) -> Any:

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Row, Select, and_, select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talent_training.catalog.tables import Provider, Training
-from talent_training.db.paging import paginate
+from talent_training.db.paging import AnyRow, AnySelect, paginate
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.realized_trainings.tables import RealizedTraining as RT
 
@@ -24,7 +23,7 @@ class Filters:
     ends_after: date | None = None
 
 
-def _with_training(account_id: int) -> Select[Any]:
+def _with_training(account_id: int) -> AnySelect:
     return (
         select(
             RT.id,
@@ -42,16 +41,20 @@ def _with_training(account_id: int) -> Select[Any]:
             Provider.website_href,
         )
         .join(Training, and_(Training.account_id == RT.account_id, Training.id == RT.training_id))
-        .outerjoin(Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id))
+        .outerjoin(
+            Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
+        )
         .where(RT.account_id == account_id)
     )
 
 
-async def get(session: AsyncSession, account_id: int, realized_training_id: int) -> Row[Any] | None:
+async def get(session: AsyncSession, account_id: int, realized_training_id: int) -> AnyRow | None:
     return (await session.execute(_with_training(account_id).where(RT.id == realized_training_id))).first()
 
 
-async def search(session: AsyncSession, account_id: int, filters: Filters, request: PageRequest) -> Page[Row[Any]]:
+async def search(
+    session: AsyncSession, account_id: int, filters: Filters, request: PageRequest
+) -> Page[AnyRow]:
     query = _with_training(account_id)
     if filters.owner_ids:
         query = query.where(RT.owner_id.in_(filters.owner_ids))

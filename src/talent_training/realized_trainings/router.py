@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request
-from sqlalchemy import Row
 
 from talent_training.accounts.auth import CurrentPrincipal
+from talent_training.db.paging import AnyRow
 from talent_training.kit.clock import today
-from talent_training.kit.http import PATH_ID_SCHEMA, CodecDep, DatabaseDep, PageRequestDep, parse_body, path_id
+from talent_training.kit.http import (
+    PATH_ID_SCHEMA,
+    CodecDep,
+    DatabaseDep,
+    PageRequestDep,
+    parse_body,
+    path_id,
+)
 from talent_training.kit.json import JSONResponse
 from talent_training.kit.openapi_refs import body, returns, returns_list
 from talent_training.kit.paging import envelope
@@ -19,10 +27,10 @@ from talent_training.realized_trainings.repository import Filters
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 
 router = APIRouter(prefix="/talent-training/api/v2/realized-trainings", default_response_class=JSONResponse)
-TAGS = ["Realized-trainings"]
+TAGS: list[str | Enum] = ["Realized-trainings"]
 
 
-def realized_training_json(row: Row[Any]) -> dict[str, Any]:
+def realized_training_json(row: AnyRow) -> dict[str, Any]:
     """The seed schema's nested `training` and the seed example's flat `trainingId`; absent values omitted."""
     training: dict[str, Any] = {"id": row.training_id, "title": row.title}
     if row.category_id is not None:
@@ -66,7 +74,9 @@ async def create_realized_training(
 IdsQuery = Annotated[list[str] | None, Query(description="Ids, repeated or comma-separated")]
 
 
-@router.get("", tags=TAGS, operation_id="v2.get-realized-trainings", responses=returns_list("v2.RealizedTraining"))
+@router.get(
+    "", tags=TAGS, operation_id="v2.get-realized-trainings", responses=returns_list("v2.RealizedTraining")
+)
 async def list_realized_trainings(
     principal: CurrentPrincipal,
     database: DatabaseDep,
@@ -93,7 +103,9 @@ async def list_realized_trainings(
     "/{id}", tags=TAGS, operation_id="v2.get-realized-training", responses=returns(200, "v2.RealizedTraining")
 )
 async def get_realized_training(
-    id: Annotated[str, Path(json_schema_extra=PATH_ID_SCHEMA)], principal: CurrentPrincipal, database: DatabaseDep
+    id: Annotated[str, Path(json_schema_extra=PATH_ID_SCHEMA)],
+    principal: CurrentPrincipal,
+    database: DatabaseDep,
 ) -> JSONResponse:
     row = await service.get(database, principal.account_id, path_id(id, "Realized training"))
     return JSONResponse(realized_training_json(row))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.exc import IntegrityError
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.db.database import Database
 from talent_training.db.errors import is_unique_violation
+from talent_training.db.paging import AnyRow
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.kit.types import hours_to_hundredths
@@ -20,8 +19,9 @@ from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 from talent_training.realized_trainings.tables import RealizedTraining
 
 
-async def record(database: Database, account_id: int, data: RealizedTrainingCreate, today: date) -> Row[Any]:
-    # "sessionEndsOn must be in the past": a session that ended today may be recorded today (docs/decisions.md).
+async def record(database: Database, account_id: int, data: RealizedTrainingCreate, today: date) -> AnyRow:
+    # "sessionEndsOn must be in the past": a session that ended today may be recorded today
+    # (docs/decisions.md).
     if data.sessionEndsOn > today:
         raise RuleViolation("sessionEndsOn", f"must not be after today ({today.isoformat()})")
     if data.sessionStartsOn > data.sessionEndsOn:
@@ -56,7 +56,7 @@ async def record(database: Database, account_id: int, data: RealizedTrainingCrea
     return row
 
 
-async def get(database: Database, account_id: int, realized_training_id: int) -> Row[Any]:
+async def get(database: Database, account_id: int, realized_training_id: int) -> AnyRow:
     async with database.reading() as session:
         row = await repository.get(session, account_id, realized_training_id)
     if row is None:
@@ -64,6 +64,6 @@ async def get(database: Database, account_id: int, realized_training_id: int) ->
     return row
 
 
-async def search(database: Database, account_id: int, filters: Filters, request: PageRequest) -> Page[Row[Any]]:
+async def search(database: Database, account_id: int, filters: Filters, request: PageRequest) -> Page[AnyRow]:
     async with database.reading() as session:
         return await repository.search(session, account_id, filters, request)

@@ -100,8 +100,12 @@ def upgrade() -> None:
         ),
         sa.UniqueConstraint("account_id", "id", name="uq_trainings_account_id_id"),
     )
-    op.create_index("ix_trainings_account_id_provider_id_id", "trainings", ["account_id", "provider_id", "id"])
-    op.create_index("ix_trainings_account_id_category_id_id", "trainings", ["account_id", "category_id", "id"])
+    op.create_index(
+        "ix_trainings_account_id_provider_id_id", "trainings", ["account_id", "provider_id", "id"]
+    )
+    op.create_index(
+        "ix_trainings_account_id_category_id_id", "trainings", ["account_id", "category_id", "id"]
+    )
     op.create_table(
         "realized_trainings",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -143,6 +147,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("realized_trainings", "trainings", "categories", "providers", "service_secrets", "api_keys"):
+    for table in (
+        "realized_trainings",
+        "trainings",
+        "categories",
+        "providers",
+        "service_secrets",
+        "api_keys",
+    ):
         op.drop_table(table)
     op.drop_table("accounts")

@@ -1,0 +1,155 @@
+"""The `talent-training` command: serve, migrate, api-key create|list|revoke.
+
+Flags override the `TALENT_TRAINING_*` environment variables; both end up in `Settings`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from talent_training.accounts.service import (
+    Role,
+    has_active_key,
+    issue_api_key,
+    list_api_keys,
+    revoke_api_key,
+)
+from talent_training.db.database import Database
+from talent_training.db.migrate import upgrade
+from talent_training.settings import Settings
+
+T = TypeVar("T")
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys.")
+app.add_typer(api_key, name="api-key")
+err = Console(stderr=True)
+
+DatabaseUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--database-url", help="SQLAlchemy URL [env TALENT_TRAINING_DATABASE_URL]", show_default=False
+    ),
+]
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{name: value for name, value in overrides.items() if value is not None})
+
+
+def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    async def run() -> T:
+        database = Database(settings.database_url, pool_size=1, max_overflow=0)
+        try:
+            return await work(database)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+@app.command()
+def migrate(database_url: DatabaseUrl = None) -> None:
+    """Apply every pending database migration."""
+    settings = _settings(database_url=database_url)
+    asyncio.run(upgrade(settings.database_url))
+    err.print(f"Database is up to date: {_safe(settings.database_url)}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface [env TALENT_TRAINING_HOST, 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env TALENT_TRAINING_PORT, 8000]")] = None,
+    workers: Annotated[int | None, typer.Option(help="Processes [env TALENT_TRAINING_WORKERS, 1]")] = None,
+    database_url: DatabaseUrl = None,
+    timezone: Annotated[
+        str | None, typer.Option(help='Zone of "today" [env TALENT_TRAINING_TIMEZONE, UTC]')
+    ] = None,
+    migrate_first: Annotated[
+        bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")
+    ] = True,
+) -> None:
+    """Apply migrations, make sure a key exists, and serve the API."""
+    import uvicorn
+
+    settings = _settings(host=host, port=port, workers=workers, database_url=database_url, timezone=timezone)
+    if migrate_first:
+        asyncio.run(upgrade(settings.database_url))
+    if not _with_database(settings, has_active_key):
+        issued = _with_database(
+            settings, lambda db: issue_api_key(db, name="initial", role=Role.WRITE, account="default")
+        )
+        print(
+            f"No API key existed: created write key {issued.id} in account 'default'. It is shown only now:"
+        )
+        print(f"API key: {issued.token}", flush=True)
+    # Workers are separate processes: they read their settings from the environment.
+    for name in ("database_url", "timezone"):
+        os.environ[f"TALENT_TRAINING_{name.upper()}"] = str(getattr(settings, name))
+    err.print(f"Serving on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
+    uvicorn.run(
+        "talent_training.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@api_key.command("create")
+def create_key(
+    name: Annotated[str, typer.Argument(help="What the key is for, e.g. the integrating tool")],
+    role: Annotated[Role, typer.Option(help="read: GET only; write: everything")] = Role.READ,
+    account: Annotated[str, typer.Option(help="Account (created if new)")] = "default",
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Create a key; the key itself is printed alone on the last line, only this once."""
+    settings = _settings(database_url=database_url)
+    issued = _with_database(settings, lambda db: issue_api_key(db, name=name, role=role, account=account))
+    print(f"Created {issued.role.value} key {issued.id} in account {issued.account!r}. Store it now:")
+    print(issued.token)
+
+
+@api_key.command("list")
+def list_keys(database_url: DatabaseUrl = None) -> None:
+    """List keys (never their secrets)."""
+    keys = _with_database(_settings(database_url=database_url), list_api_keys)
+    table = Table("id", "name", "account", "role", "prefix", "created", "revoked")
+    for key in keys:
+        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
+        created = key.created_at.isoformat(timespec="seconds")
+        table.add_row(str(key.id), key.name, key.account, key.role.value, key.prefix, created, revoked)
+    Console(width=160).print(table)
+
+
+@api_key.command("revoke")
+def revoke_key(
+    key: Annotated[str, typer.Argument(help="The key's id or prefix (see api-key list)")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Revoke a key: it is refused from the next request on."""
+    if not _with_database(_settings(database_url=database_url), lambda db: revoke_api_key(db, key)):
+        err.print(f"No active key {key!r}.")
+        raise typer.Exit(code=1)
+    print(f"Revoked key {key}.")
+
+
+def _safe(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main() -> None:
+    app()

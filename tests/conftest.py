@@ -7,7 +7,6 @@ Every test gets its own database, a copy of one migrated template, and talks to 
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
@@ -24,13 +23,6 @@ from talent_training.settings import Settings
 from tests.contract.checker import contract_check
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    # Every coroutine test runs on asyncio through anyio's plugin, without a marker on each.
-    for item in items:
-        if isinstance(item, pytest.Function) and inspect.iscoroutinefunction(item.function):
-            item.add_marker(pytest.mark.anyio)
 
 
 @pytest.fixture

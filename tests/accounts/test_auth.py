@@ -6,7 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from talent_training.accounts.service import revoke_api_key
 from tests.factories import (
     CATEGORIES,
     PROVIDERS,
@@ -68,14 +70,24 @@ async def test_right_prefix_with_wrong_secret_is_401(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:
     token = client.headers["Authorization"].removeprefix("lucca application=")
-    prefix, _, secret = token.rpartition("_")
-    forged = prefix + "_" + ("B" if secret[0] != "B" else "C") + secret[1:]
+    scheme, prefix, secret = token.split("_", 2)
+    forged = f"{scheme}_{prefix}_" + ("B" if secret[0] != "B" else "C") + secret[1:]
 
     assert_unauthenticated(
         await anonymous.get(TRAININGS, headers={"Authorization": f"lucca application={forged}"})
     )
     # The genuine key still works.
     assert (await client.get(TRAININGS)).status_code == 200
+
+
+async def test_revoked_key_is_refused_on_the_next_request(app: FastAPI, client: httpx.AsyncClient) -> None:
+    token = client.headers["Authorization"].removeprefix("lucca application=")
+    assert (await client.get(TRAININGS)).status_code == 200
+
+    assert await revoke_api_key(app.state.database, token.split("_", 2)[1])
+
+    assert_unauthenticated(await client.get(TRAININGS))
+    assert_unauthenticated(await client.post(TRAININGS, json=training_body()))
 
 
 @pytest.fixture

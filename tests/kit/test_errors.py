@@ -87,6 +87,17 @@ async def test_non_json_content_type_is_415(client: httpx.AsyncClient, content_t
     assert await count(client, TRAININGS) == 0
 
 
+async def test_non_json_patch_is_415_and_nothing_changes(client: httpx.AsyncClient) -> None:
+    training = await create_training(client)
+
+    response = await client.patch(
+        f"{TRAININGS}/{training['id']}", content=b'{"title": "X"}', headers={"Content-Type": "text/plain"}
+    )
+
+    assert_problem(response, 415)
+    assert (await client.get(f"{TRAININGS}/{training['id']}")).json() == training
+
+
 @pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "application/vnd.lucca+json"])
 async def test_json_media_types_are_accepted(client: httpx.AsyncClient, content_type: str) -> None:
     content = json.dumps(training_body()).encode()

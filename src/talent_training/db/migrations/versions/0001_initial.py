@@ -18,7 +18,9 @@ down_revision = None
 branch_labels = None
 depends_on = None
 
-created_at = sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
+
+def created_at() -> sa.Column[object]:
+    return sa.Column("created_at", sa.DateTime(timezone=True), nullable=False)
 
 
 def upgrade() -> None:
@@ -26,7 +28,7 @@ def upgrade() -> None:
         "accounts",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(100), nullable=False),
-        created_at.copy(),
+        created_at(),
         sa.PrimaryKeyConstraint("id", name="pk_accounts"),
         sa.UniqueConstraint("name", name="uq_accounts_name"),
     )
@@ -38,7 +40,7 @@ def upgrade() -> None:
         sa.Column("role", sa.String(10), nullable=False),
         sa.Column("prefix", sa.String(32), nullable=False),
         sa.Column("secret_sha256", sa.String(64), nullable=False),
-        created_at.copy(),
+        created_at(),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_api_keys"),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_api_keys_account_id_accounts"),
@@ -63,7 +65,7 @@ def upgrade() -> None:
             sa.Column("account_id", sa.Integer(), nullable=False),
             sa.Column("name", sa.String(250), nullable=False),
             *extra,
-            created_at.copy(),
+            created_at(),
             sa.PrimaryKeyConstraint("id", name=f"pk_{named}"),
             sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=f"fk_{named}_account_id_accounts"),
             sa.UniqueConstraint("account_id", "id", name=f"uq_{named}_account_id_id"),
@@ -84,7 +86,7 @@ def upgrade() -> None:
         sa.Column("provider_id", sa.Integer(), nullable=True),
         sa.Column("category_id", sa.Integer(), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
-        created_at.copy(),
+        created_at(),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_trainings"),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name="fk_trainings_account_id_accounts"),
@@ -118,7 +120,7 @@ def upgrade() -> None:
         sa.Column("has_attended", sa.Boolean(), nullable=False),
         sa.Column("training_demand_id", sa.Integer(), nullable=True),
         sa.Column("session_id", sa.Integer(), nullable=True),
-        created_at.copy(),
+        created_at(),
         sa.PrimaryKeyConstraint("id", name="pk_realized_trainings"),
         sa.ForeignKeyConstraint(
             ["account_id"], ["accounts.id"], name="fk_realized_trainings_account_id_accounts"

@@ -1,0 +1,96 @@
+"""`talent-training api-key ...` through the installed console script, against a real database file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from talent_training.app import create_app
+from talent_training.settings import Settings
+
+EXECUTABLE = Path(sys.executable).parent / "talent-training"
+
+
+def run(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
+    return subprocess.run(
+        [str(EXECUTABLE), *args], env=env, capture_output=True, text=True, timeout=60, check=check
+    )
+
+
+@pytest.fixture
+def cli_app(database_url: str) -> FastAPI:
+    return create_app(Settings(database_url=database_url))
+
+
+async def get_providers(app: FastAPI, token: str) -> httpx.Response:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        return await http.get(
+            "/talent-training/api/v1/providers", headers={"Authorization": f"lucca application={token}"}
+        )
+
+
+async def test_create_prints_the_key_alone_on_the_last_line_and_it_works(
+    database_url: str, cli_app: FastAPI
+) -> None:
+    result = run(database_url, "api-key", "create", "payroll-sync", "--role", "write")
+
+    token = result.stdout.rstrip("\n").splitlines()[-1]
+    assert token.startswith("tt_") and " " not in token
+    assert (await get_providers(cli_app, token)).status_code == 200
+    await cli_app.state.database.dispose()
+
+
+async def test_default_role_is_read(database_url: str, cli_app: FastAPI) -> None:
+    token = run(database_url, "api-key", "create", "dashboard").stdout.splitlines()[-1]
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cli_app), base_url="http://t") as http:
+        denied = await http.post(
+            "/talent-training/api/v1/providers",
+            json={"name": "ACME"},
+            headers={"Authorization": f"lucca application={token}"},
+        )
+    assert denied.status_code == 403
+    await cli_app.state.database.dispose()
+
+
+def test_list_shows_keys_without_their_secret(database_url: str) -> None:
+    token = run(database_url, "api-key", "create", "hr-tool", "--account", "acme").stdout.splitlines()[-1]
+
+    listing = run(database_url, "api-key", "list").stdout
+
+    assert "hr-tool" in listing and "acme" in listing and "read" in listing
+    secret = token.split("_", 2)[2]
+    assert secret not in listing
+
+
+async def test_revoked_key_is_refused_on_the_next_request(database_url: str, cli_app: FastAPI) -> None:
+    created = run(database_url, "api-key", "create", "temp", "--role", "write").stdout.splitlines()
+    token = created[-1]
+    key_id = created[0].split(" key ")[1].split(" ")[0]
+    assert (await get_providers(cli_app, token)).status_code == 200
+
+    run(database_url, "api-key", "revoke", key_id)
+
+    refused = await get_providers(cli_app, token)
+    assert refused.status_code == 401
+    assert refused.headers["content-type"] == "application/problem+json"
+    await cli_app.state.database.dispose()
+
+
+def test_revoking_an_unknown_key_fails_loudly(database_url: str) -> None:
+    result = run(database_url, "api-key", "revoke", "999", check=False)
+    assert result.returncode == 1
+    assert "No active key" in result.stderr
+
+
+def test_an_unknown_role_is_refused(database_url: str) -> None:
+    result = run(database_url, "api-key", "create", "x", "--role", "admin", check=False)
+    assert result.returncode != 0
+    assert "tt_" not in result.stdout

@@ -8,7 +8,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import anyio
 import httpx
 import pytest
 
@@ -308,22 +307,3 @@ async def test_uniqueness_is_on_owner_training_and_end_together(client: httpx.As
     )
 
     assert await count(client, REALIZED) == 4
-
-
-async def test_concurrent_identical_posts_end_as_one_201_and_the_rest_409(
-    client: httpx.AsyncClient, training: dict[str, Any]
-) -> None:
-    statuses: list[int] = []
-
-    async def post() -> None:
-        response = await client.post(REALIZED, json=realized_body(training["id"]))
-        if response.status_code == 409:
-            assert_problem(response, 409)
-        statuses.append(response.status_code)
-
-    async with anyio.create_task_group() as group:
-        for _ in range(16):
-            group.start_soon(post)
-
-    assert sorted(statuses) == [201] + [409] * 15
-    assert await count(client, REALIZED) == 1

@@ -7,20 +7,21 @@ Every test gets its own database, a copy of one migrated template, and talks to 
 
 from __future__ import annotations
 
-import shutil
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
-import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from talent_training.accounts.service import issue_api_key
 from talent_training.app import create_app
-from talent_training.db.migrate import upgrade
 from talent_training.settings import Settings
 from tests.contract.checker import contract_check
+from tests.databases import PostgresDatabases, SQLiteDatabases
+
+Databases = SQLiteDatabases | PostgresDatabases
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 
@@ -30,18 +31,38 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="session")
-def template_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    anyio.run(upgrade, f"sqlite+aiosqlite:///{path}")
-    return path
+TEST_DATABASE_URL = "TALENT_TRAINING_TEST_DATABASE_URL"
+BACKENDS = ["sqlite", "postgresql"] if os.environ.get(TEST_DATABASE_URL) else ["sqlite"]
+
+
+def pytest_report_header() -> str:
+    where = os.environ.get(TEST_DATABASE_URL)
+    postgres = f", postgresql ({where})" if where else f" (set {TEST_DATABASE_URL} to add postgresql)"
+    return f"databases under test: sqlite{postgres}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def databases(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Databases]:
+    """Every test runs once per database: SQLite always, PostgreSQL whenever it is configured.
+
+    A configured PostgreSQL that cannot be reached fails the run: it is never skipped.
+    """
+    backend: Databases
+    if request.param == "postgresql":
+        backend = PostgresDatabases(os.environ[TEST_DATABASE_URL])
+    else:
+        backend = SQLiteDatabases(tmp_path_factory.mktemp("template"))
+    yield backend
+    backend.close()
 
 
 @pytest.fixture
-def database_url(template_database: Path, tmp_path: Path) -> str:
-    path = tmp_path / "talent-training.db"
-    shutil.copyfile(template_database, path)
-    return f"sqlite+aiosqlite:///{path}"
+def database_url(databases: Databases, tmp_path: Path) -> Iterator[str]:
+    url = databases.create(tmp_path)
+    yield url
+    databases.drop(url)
 
 
 @pytest.fixture

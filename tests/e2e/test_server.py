@@ -30,9 +30,9 @@ class Server:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def server(database_url: str) -> Iterator[Server]:
     port = free_port()
-    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/e2e.db"}
+    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
     process = subprocess.Popen(
         [str(EXECUTABLE), "serve", "--port", str(port), "--workers", "2"],
         env=env,
@@ -109,7 +109,8 @@ async def test_seed_tour_over_a_real_socket(server: Server) -> None:
         fetched = await http.get(f"/talent-training/api/v2/realized-trainings/{created['id']}")
         assert fetched.json() == created
         listed = await http.get(
-            "/talent-training/api/v2/realized-trainings", params={"ownerIds": "416,23", "fields.root": "count"}
+            "/talent-training/api/v2/realized-trainings",
+            params={"ownerIds": "416,23", "fields.root": "count"},
         )
         assert listed.json() == {"items": [created], "count": 1}
 

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talent_training.accounts.tables import Account, ApiKey
@@ -59,12 +60,18 @@ def _digest(secret: str) -> str:
 
 
 async def get_or_create_account(session: AsyncSession, name: str) -> Account:
-    account = (await session.execute(select(Account).where(Account.name == name))).scalar_one_or_none()
-    if account is None:
-        account = Account(name=name)
-        session.add(account)
-        await session.flush()
-    return account
+    query = select(Account).where(Account.name == name)
+    account = (await session.execute(query)).scalar_one_or_none()
+    if account is not None:
+        return account
+    try:
+        # A savepoint, so that losing a race with another creator leaves the transaction usable.
+        async with session.begin_nested():
+            account = Account(name=name)
+            session.add(account)
+        return account
+    except IntegrityError:
+        return (await session.execute(query)).scalar_one()
 
 
 async def issue_api_key(database: Database, *, name: str, role: str, account: str = "default") -> IssuedKey:

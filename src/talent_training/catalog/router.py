@@ -23,7 +23,8 @@ from talent_training.kit.http import (
 from talent_training.kit.json import JSONResponse
 from talent_training.kit.openapi_refs import body, returns, returns_list
 from talent_training.kit.paging import envelope
-from talent_training.kit.types import parse_id_list
+from talent_training.kit.problems import RuleViolation
+from talent_training.kit.types import no_nul, parse_id_list
 
 router = APIRouter(prefix="/talent-training/api/v1", default_response_class=JSONResponse)
 EXTENSIONS: list[str | Enum] = ["Extensions"]
@@ -168,6 +169,11 @@ async def list_trainings(
     categoryIds: IdsQuery = None,
     id: IdsQuery = None,
 ) -> JSONResponse:
+    if search is not None:
+        try:
+            no_nul(search)
+        except ValueError as exc:
+            raise RuleViolation("search", str(exc)) from None
     result = await service.list_trainings(
         database,
         principal.account_id,

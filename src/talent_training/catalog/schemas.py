@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from talent_training.kit.types import Int32Id
+from talent_training.kit.types import Int32Id, no_nul
 
 
 class Level(StrEnum):
@@ -51,12 +51,13 @@ def _web_url(value: str) -> str:
     return value
 
 
-Name = Annotated[StrictStr, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
-Title = Annotated[StrictStr, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
-Subtitle = Annotated[StrictStr, Field(max_length=1000)]
-Description = Annotated[StrictStr, Field(max_length=6000)]
-WebUrl = Annotated[StrictStr, Field(max_length=2048), AfterValidator(_web_url)]
-Translation = Annotated[StrictStr, Field(max_length=250)]
+Text = Annotated[StrictStr, AfterValidator(no_nul)]
+Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
+Title = Name
+Subtitle = Annotated[Text, Field(max_length=1000)]
+Description = Annotated[Text, Field(max_length=6000)]
+WebUrl = Annotated[Text, Field(max_length=2048), AfterValidator(_web_url)]
+Translation = Annotated[Text, Field(max_length=250)]
 
 
 class Input(BaseModel):

@@ -20,6 +20,14 @@ MAX_FILTER_VALUES = 500
 
 Int32Id = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
 
+
+def no_nul(value: str) -> str:
+    """PostgreSQL cannot store U+0000 in text; refusing it everywhere keeps both databases alike."""
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 

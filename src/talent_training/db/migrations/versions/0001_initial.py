@@ -143,7 +143,7 @@ def upgrade() -> None:
     ):
         op.create_index(f"ix_realized_trainings_{name}", "realized_trainings", ["account_id", column, "id"])
 
-    op.bulk_insert(accounts, [{"id": 1, "name": "default", "created_at": datetime.now(UTC)}])
+    op.bulk_insert(accounts, [{"name": "default", "created_at": datetime.now(UTC)}])
     # Signs paging cursors; kept in the database so that every worker and replica agrees on it.
     op.bulk_insert(secrets_table, [{"name": "cursor-signing", "value": secrets.token_hex(32)}])
 

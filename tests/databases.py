@@ -33,6 +33,9 @@ class SQLiteDatabases:
         shutil.copyfile(self.template, path)
         return self.url(path)
 
+    def create_empty(self, directory: Path) -> str:
+        return self.url(directory / "empty.db")
+
     def drop(self, url: str) -> None:
         """The file goes with the test's temporary directory."""
 
@@ -68,6 +71,11 @@ class PostgresDatabases:
     def create(self, directory: Path) -> str:
         database = f"tt_test_{uuid.uuid4().hex[:16]}"
         self._admin(f'CREATE DATABASE "{database}" TEMPLATE "{self.template}"')
+        return self.url(database)
+
+    def create_empty(self, directory: Path) -> str:
+        database = f"tt_test_{uuid.uuid4().hex[:16]}"
+        self._admin(f'CREATE DATABASE "{database}"')
         return self.url(database)
 
     def drop(self, url: str) -> None:

@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
 
-from talent_training import __version__
+from talent_training import __version__, health
 from talent_training.catalog.router import router as catalog_router
 from talent_training.contract import openapi
 from talent_training.db.database import Database
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.include_router(health.router)
     app.include_router(catalog_router)
     app.include_router(realized_trainings_router)
     _install_error_handlers(app)
@@ -87,13 +89,16 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         return problem_response(exc.status_code, detail, headers=headers)
 
-    @app.exception_handler(DBAPIError)
-    async def _database(_request: Request, exc: DBAPIError) -> Response:
-        # A client cannot cause these: the database is down, locked for too long, or out of connections.
-        logger.error("database error: %s", exc.__class__.__name__, exc_info=exc)
+    async def _database_unavailable(_request: Request, exc: Exception) -> Response:
+        # A client cannot cause these: the database is down, unreachable, locked for too long, or out of
+        # connections. Say so (503, retry) rather than 500; the pool heals when the database returns.
+        logger.error("database unavailable: %s: %s", exc.__class__.__name__, exc)
         return problem_response(
             503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
         )
+
+    for unavailable in (OperationalError, InterfaceError, OSError, TimeoutError, SQLAlchemyTimeoutError):
+        app.add_exception_handler(unavailable, _database_unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

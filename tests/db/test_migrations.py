@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
+import anyio
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from talent_training.db.migrate import current_revision, head_revision
 from talent_training.db.models import metadata
+from tests.databases import PostgresDatabases, SQLiteDatabases
 
 # api_keys are found by their prefix before any account is known; service_secrets belong to no account.
 ACCOUNT_SCOPED = ("providers", "categories", "trainings", "realized_trainings")
@@ -51,3 +58,28 @@ async def test_a_fresh_database_has_the_default_account(database_url: str) -> No
         database_url, lambda conn: conn.execute(sa.text("SELECT name FROM accounts")).scalars().all()
     )
     assert names == ["default"]
+
+
+def test_many_processes_migrating_at_once_all_succeed(
+    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
+) -> None:
+    url = databases.create_empty(tmp_path)
+    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": url}
+    executable = str(Path(sys.executable).parent / "talent-training")
+    try:
+        migrators = [
+            subprocess.Popen(
+                [executable, "migrate"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            )
+            for _ in range(6)
+        ]
+        errors = [process.communicate(timeout=120)[1] for process in migrators]
+
+        assert [process.returncode for process in migrators] == [0] * 6, errors
+        assert anyio.run(current_revision, url) == head_revision()
+        names = anyio.run(
+            inspect, url, lambda conn: conn.execute(sa.text("SELECT name FROM accounts")).scalars().all()
+        )
+        assert names == ["default"]
+    finally:
+        databases.drop(url)

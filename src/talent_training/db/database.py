@@ -18,6 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+CONNECT_TIMEOUT_S = 5
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -53,7 +54,16 @@ def create_engine_for(url: str, *, pool_size: int, max_overflow: int, begin: str
         engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
         _configure_sqlite(engine, begin)
         return engine
-    return create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    # pre-ping replaces connections that died with a database restart, so the service heals by itself;
+    # the timeouts turn an unreachable server into a prompt 503 rather than a hung request.
+    return create_async_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=max_overflow,
+        pool_pre_ping=True,
+        pool_timeout=CONNECT_TIMEOUT_S,
+        connect_args={"timeout": CONNECT_TIMEOUT_S},
+    )
 
 
 class Database:

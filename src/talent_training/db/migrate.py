@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -12,7 +13,7 @@ from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from talent_training.db.database import ensure_sqlite_directory, is_sqlite
+from talent_training.db.database import Database, create_engine_for
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -24,17 +25,22 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+# Any constant will do, as long as every talent-training process uses the same one.
+MIGRATION_LOCK_ID = 0x7A1E_7700
+
+
 def _upgrade(connection: Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        # WAL is a property of the database file: set it once, before the first table.
-        connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+    # On SQLite the engine's BEGIN IMMEDIATE already serialises concurrent migrators.
+    if connection.dialect.name == "postgresql":
+        # Replicas starting together queue here; each then finds the schema at head and does nothing.
+        # The lock is the transaction's, so it is released by the commit (or by a crash).
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK_ID})")
     command.upgrade(alembic_config(connection), "head")
 
 
 async def upgrade(database_url: str) -> None:
-    if is_sqlite(database_url):
-        ensure_sqlite_directory(database_url)
-    engine = create_async_engine(database_url, poolclass=NullPool)
+    """Bring the schema to head; safe when many processes or replicas do it at once."""
+    engine = create_engine_for(database_url, pool_size=1, max_overflow=0, begin="BEGIN IMMEDIATE")
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
@@ -42,8 +48,15 @@ async def upgrade(database_url: str) -> None:
         await engine.dispose()
 
 
+@cache
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def schema_revision(database: Database) -> str | None:
+    async with database.reading() as session:
+        connection = await session.connection()
+        return await connection.run_sync(_current)
 
 
 def _current(connection: Connection) -> str | None:

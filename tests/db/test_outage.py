@@ -1,0 +1,89 @@
+"""PostgreSQL going away and coming back: 503 while it is gone, healed without a restart.
+
+The outage is real: the service reaches PostgreSQL through a TCP relay that the test cuts, which drops
+every pooled connection exactly as a database restart or a network failure would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from talent_training.accounts.service import issue_api_key
+from talent_training.app import create_app
+from talent_training.settings import Settings
+from tests.databases import PostgresDatabases, SQLiteDatabases
+
+
+class Relay:
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        self._writers |= {writer, up_writer}
+
+        async def pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+            sink.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+
+@pytest.fixture
+async def relay(databases: SQLiteDatabases | PostgresDatabases, database_url: str) -> AsyncIterator[Relay]:
+    if not isinstance(databases, PostgresDatabases):
+        pytest.skip("an embedded SQLite file cannot go away; this runs on PostgreSQL")
+    url = make_url(database_url)
+    relay = Relay(url.host or "127.0.0.1", url.port or 5432)
+    await relay.start()
+    yield relay
+    with contextlib.suppress(Exception):
+        await relay.stop()
+
+
+async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, database_url: str) -> None:
+    through_relay = make_url(database_url).set(host="127.0.0.1", port=relay.port)
+    app = create_app(Settings(database_url=through_relay.render_as_string(hide_password=False)))
+    token = (await issue_api_key(app.state.database, name="t", role="write")).token
+    headers = {"Authorization": f"lucca application={token}"}
+    path = "/talent-training/api/v2/realized-trainings"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        assert (await http.get("/ready")).status_code == 200
+        assert (await http.get(path, headers=headers)).status_code == 200
+
+        await relay.stop()
+        down = await http.get("/ready")
+        refused = await http.get(path, headers=headers)
+        assert down.status_code == 503
+        assert refused.status_code == 503
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert refused.headers["retry-after"] == "1"
+
+        await relay.start()
+        assert (await http.get("/ready")).status_code == 200
+        assert (await http.get(path, headers=headers)).status_code == 200
+    await app.state.database.dispose()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -25,8 +27,9 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen[str], base_url: str, key: str) -> None:
-        self.process, self.base_url, self.key = process, base_url, key
+    def __init__(self, process: subprocess.Popen[str], port: int, key: str) -> None:
+        self.process, self.port, self.key = process, port, key
+        self.base_url = f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture
@@ -56,7 +59,7 @@ def server(database_url: str) -> Iterator[Server]:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield Server(process, base_url, key)
+        yield Server(process, port, key)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -115,6 +118,20 @@ async def test_seed_tour_over_a_real_socket(server: Server) -> None:
         assert listed.json() == {"items": [created], "count": 1}
 
 
-def test_sigterm_stops_the_server(server: Server) -> None:
-    server.process.terminate()
+def test_sigterm_lets_an_in_flight_request_finish_then_exits(server: Server) -> None:
+    body = json.dumps({"name": "Drained on shutdown"}).encode()
+    head = (
+        "POST /talent-training/api/v1/providers HTTP/1.1\r\nHost: test\r\n"
+        f"Authorization: lucca application={server.key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as connection:
+        connection.sendall(head + body[:5])
+        time.sleep(0.5)  # the worker has the request's head and waits for the rest of its body
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)  # shutdown has begun: no new connections, in-flight ones run to their end
+        connection.sendall(body[5:])
+        response = connection.recv(65536)
+
+    assert response.startswith(b"HTTP/1.1 201"), response[:200]
     assert server.process.wait(timeout=30) == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -10,29 +12,22 @@ from talent_training.db.paging import AnyRow, AnySelect, paginate
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.text import fold, like_contains
 
+# Providers and categories are both named entries of an account's catalog, read the same way.
+Entry = TypeVar("Entry", Provider, Category)
 
-async def get_provider(session: AsyncSession, account_id: int, provider_id: int) -> Provider | None:
-    found = await session.execute(
-        select(Provider).where(Provider.account_id == account_id, Provider.id == provider_id)
-    )
+
+async def get_entry(
+    session: AsyncSession, model: type[Entry], account_id: int, entry_id: int
+) -> Entry | None:
+    found = await session.execute(select(model).where(model.account_id == account_id, model.id == entry_id))
     return found.scalar_one_or_none()
 
 
-async def list_providers(session: AsyncSession, account_id: int, request: PageRequest) -> Page[AnyRow]:
-    query = select(Provider).where(Provider.account_id == account_id)
-    return await paginate(session, query, Provider.id, request, lambda row: row[0].id)
-
-
-async def get_category(session: AsyncSession, account_id: int, category_id: int) -> Category | None:
-    found = await session.execute(
-        select(Category).where(Category.account_id == account_id, Category.id == category_id)
-    )
-    return found.scalar_one_or_none()
-
-
-async def list_categories(session: AsyncSession, account_id: int, request: PageRequest) -> Page[AnyRow]:
-    query = select(Category).where(Category.account_id == account_id)
-    return await paginate(session, query, Category.id, request, lambda row: row[0].id)
+async def list_entries(
+    session: AsyncSession, model: type[Entry], account_id: int, request: PageRequest
+) -> Page[AnyRow]:
+    query = select(model).where(model.account_id == account_id)
+    return await paginate(session, query, model.id, request, lambda row: int(row[0].id))
 
 
 def _trainings(account_id: int) -> AnySelect:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic
 
 from fastapi import APIRouter, Path, Query, Request
+from pydantic import BaseModel
 
 from talent_training.accounts.auth import CurrentPrincipal
 from talent_training.catalog import service
+from talent_training.catalog.repository import Entry
 from talent_training.catalog.schemas import CategoryCreate, ProviderCreate, TrainingCreate, TrainingPatch
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.paging import AnyRow
@@ -64,78 +68,77 @@ def training_json(row: AnyRow) -> dict[str, Any]:
     return out
 
 
-@router.post(
-    "/providers",
-    tags=EXTENSIONS,
-    operation_id="ext.post-provider",
-    status_code=201,
-    openapi_extra=body("ext.Provider"),
-    responses=returns(201, "ext.Provider", "Created"),
+@dataclass(frozen=True)
+class EntryKind(Generic[Entry]):
+    """Providers and categories: the same three routes, each with its own shape."""
+
+    path: str
+    noun: str
+    component: str
+    model: type[Entry]
+    schema: type[BaseModel]
+    build: Callable[[int, Any], Entry]
+    to_json: Callable[[Entry], dict[str, Any]]
+
+
+def add_entry_routes(kind: EntryKind[Entry]) -> None:
+    @router.post(
+        f"/{kind.path}",
+        tags=EXTENSIONS,
+        operation_id=f"ext.post-{kind.noun}",
+        summary=f"Create a {kind.noun}",
+        status_code=201,
+        openapi_extra=body(kind.component),
+        responses=returns(201, kind.component, "Created"),
+    )
+    async def create(request: Request, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
+        data = await parse_body(request, kind.schema)
+        entry = await service.create_entry(database, kind.build(principal.account_id, data))
+        return JSONResponse(kind.to_json(entry), status_code=201)
+
+    @router.get(
+        f"/{kind.path}",
+        tags=EXTENSIONS,
+        operation_id=f"ext.get-{kind.path}",
+        summary=f"List {kind.path}",
+        responses=returns_list(kind.component),
+    )
+    async def list_(
+        principal: CurrentPrincipal, database: DatabaseDep, page: PageRequestDep, codec: CodecDep
+    ) -> JSONResponse:
+        result = await service.list_entries(database, kind.model, principal.account_id, page)
+        return JSONResponse(envelope([kind.to_json(row[0]) for row in result.items], result, page, codec))
+
+    @router.get(
+        f"/{kind.path}/{{id}}",
+        tags=EXTENSIONS,
+        operation_id=f"ext.get-{kind.noun}",
+        summary=f"Get a {kind.noun}",
+        responses=returns(200, kind.component),
+    )
+    async def get(id: PathId, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
+        entry_id = path_id(id, kind.noun.capitalize())
+        return JSONResponse(
+            kind.to_json(await service.get_entry(database, kind.model, principal.account_id, entry_id))
+        )
+
+
+add_entry_routes(
+    EntryKind(
+        "providers", "provider", "ext.Provider", Provider, ProviderCreate, service.new_provider, provider_json
+    )
 )
-async def create_provider(
-    request: Request, principal: CurrentPrincipal, database: DatabaseDep
-) -> JSONResponse:
-    data = await parse_body(request, ProviderCreate)
-    provider = await service.create_provider(database, principal.account_id, data)
-    return JSONResponse(provider_json(provider), status_code=201)
-
-
-@router.get(
-    "/providers", tags=EXTENSIONS, operation_id="ext.get-providers", responses=returns_list("ext.Provider")
+add_entry_routes(
+    EntryKind(
+        "categories",
+        "category",
+        "ext.Category",
+        Category,
+        CategoryCreate,
+        service.new_category,
+        category_json,
+    )
 )
-async def list_providers(
-    principal: CurrentPrincipal, database: DatabaseDep, page: PageRequestDep, codec: CodecDep
-) -> JSONResponse:
-    result = await service.list_providers(database, principal.account_id, page)
-    return JSONResponse(envelope([provider_json(row[0]) for row in result.items], result, page, codec))
-
-
-@router.get(
-    "/providers/{id}",
-    tags=EXTENSIONS,
-    operation_id="ext.get-provider",
-    responses=returns(200, "ext.Provider"),
-)
-async def get_provider(id: PathId, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
-    provider = await service.get_provider(database, principal.account_id, path_id(id, "Provider"))
-    return JSONResponse(provider_json(provider))
-
-
-@router.post(
-    "/categories",
-    tags=EXTENSIONS,
-    operation_id="ext.post-category",
-    status_code=201,
-    openapi_extra=body("ext.Category"),
-    responses=returns(201, "ext.Category", "Created"),
-)
-async def create_category(
-    request: Request, principal: CurrentPrincipal, database: DatabaseDep
-) -> JSONResponse:
-    data = await parse_body(request, CategoryCreate)
-    category = await service.create_category(database, principal.account_id, data)
-    return JSONResponse(category_json(category), status_code=201)
-
-
-@router.get(
-    "/categories", tags=EXTENSIONS, operation_id="ext.get-categories", responses=returns_list("ext.Category")
-)
-async def list_categories(
-    principal: CurrentPrincipal, database: DatabaseDep, page: PageRequestDep, codec: CodecDep
-) -> JSONResponse:
-    result = await service.list_categories(database, principal.account_id, page)
-    return JSONResponse(envelope([category_json(row[0]) for row in result.items], result, page, codec))
-
-
-@router.get(
-    "/categories/{id}",
-    tags=EXTENSIONS,
-    operation_id="ext.get-category",
-    responses=returns(200, "ext.Category"),
-)
-async def get_category(id: PathId, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
-    category = await service.get_category(database, principal.account_id, path_id(id, "Category"))
-    return JSONResponse(category_json(category))
 
 
 @router.post(

@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talent_training.catalog import repository
+from talent_training.catalog.repository import Entry
 from talent_training.catalog.schemas import (
     CategoryCreate,
     ProviderCreate,
@@ -27,64 +28,60 @@ from talent_training.kit.text import fold
 _NULLABLE = frozenset({"providerId", "categoryId"})
 
 
-async def _insert_named(session: AsyncSession, record: Provider | Category, what: str) -> None:
-    session.add(record)
-    try:
-        await session.flush()
-    except IntegrityError as exc:
-        if is_unique_violation(exc):
-            raise Conflict(f"A {what} named {record.name!r} already exists.", "name") from None
-        raise
+NOUNS = {Provider: "provider", Category: "category"}
 
 
-async def create_provider(database: Database, account_id: int, data: ProviderCreate) -> Provider:
-    async with database.writing() as session:
-        provider = Provider(account_id=account_id, name=data.name, website_href=data.websiteHref)
-        await _insert_named(session, provider, "provider")
-        return provider
+def new_provider(account_id: int, data: ProviderCreate) -> Provider:
+    return Provider(account_id=account_id, name=data.name, website_href=data.websiteHref)
 
 
-async def get_provider(database: Database, account_id: int, provider_id: int) -> Provider:
-    async with database.reading() as session:
-        provider = await repository.get_provider(session, account_id, provider_id)
-    if provider is None:
-        raise NotFound(f"Provider {provider_id}")
-    return provider
-
-
-async def list_providers(database: Database, account_id: int, request: PageRequest) -> Page[AnyRow]:
-    async with database.reading() as session:
-        return await repository.list_providers(session, account_id, request)
-
-
-async def create_category(database: Database, account_id: int, data: CategoryCreate) -> Category:
+def new_category(account_id: int, data: CategoryCreate) -> Category:
     translations = data.t9n.name.model_dump(exclude_unset=True)
+    return Category(account_id=account_id, name=data.name, name_translations=translations)
+
+
+async def create_entry(database: Database, entry: Entry) -> Entry:
+    """Providers and categories: a name is unique within the account (409), by a database constraint."""
     async with database.writing() as session:
-        category = Category(account_id=account_id, name=data.name, name_translations=translations)
-        await _insert_named(session, category, "category")
-        return category
+        session.add(entry)
+        try:
+            await session.flush()
+        except IntegrityError as exc:
+            if is_unique_violation(exc):
+                noun = NOUNS[type(entry)]
+                raise Conflict(f"A {noun} named {entry.name!r} already exists.", "name") from None
+            raise
+        return entry
 
 
-async def get_category(database: Database, account_id: int, category_id: int) -> Category:
+async def get_entry(database: Database, model: type[Entry], account_id: int, entry_id: int) -> Entry:
     async with database.reading() as session:
-        category = await repository.get_category(session, account_id, category_id)
-    if category is None:
-        raise NotFound(f"Category {category_id}")
-    return category
+        entry = await repository.get_entry(session, model, account_id, entry_id)
+    if entry is None:
+        raise NotFound(f"{NOUNS[model].capitalize()} {entry_id}")
+    return entry
 
 
-async def list_categories(database: Database, account_id: int, request: PageRequest) -> Page[AnyRow]:
+async def list_entries(
+    database: Database, model: type[Entry], account_id: int, request: PageRequest
+) -> Page[AnyRow]:
     async with database.reading() as session:
-        return await repository.list_categories(session, account_id, request)
+        return await repository.list_entries(session, model, account_id, request)
 
 
 async def _check_references(
     session: AsyncSession, account_id: int, provider_id: int | None, category_id: int | None
 ) -> None:
     """A training may only point at a provider and a category of its own account."""
-    if provider_id is not None and await repository.get_provider(session, account_id, provider_id) is None:
+    if (
+        provider_id is not None
+        and await repository.get_entry(session, Provider, account_id, provider_id) is None
+    ):
         raise RuleViolation("providerId", f"provider {provider_id} does not exist")
-    if category_id is not None and await repository.get_category(session, account_id, category_id) is None:
+    if (
+        category_id is not None
+        and await repository.get_entry(session, Category, account_id, category_id) is None
+    ):
         raise RuleViolation("categoryId", f"category {category_id} does not exist")
 
 

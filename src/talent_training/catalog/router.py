@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Generic
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 
 from talent_training.accounts.auth import CurrentPrincipal
@@ -17,10 +17,11 @@ from talent_training.catalog.schemas import CategoryCreate, ProviderCreate, Trai
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.paging import AnyRow
 from talent_training.kit.http import (
-    PATH_ID_SCHEMA,
     CodecDep,
     DatabaseDep,
+    IdsQuery,
     PageRequestDep,
+    PathId,
     parse_body,
     path_id,
 )
@@ -33,8 +34,6 @@ from talent_training.kit.types import no_nul, parse_id_list
 router = APIRouter(prefix="/talent-training/api/v1", default_response_class=JSONResponse)
 EXTENSIONS: list[str | Enum] = ["Extensions"]
 TRAININGS: list[str | Enum] = ["Trainings"]
-PathId = Annotated[str, Path(json_schema_extra=PATH_ID_SCHEMA)]
-IdsQuery = Annotated[list[str] | None, Query(description="Ids, repeated or comma-separated")]
 
 
 def provider_json(provider: Provider) -> dict[str, Any]:
@@ -158,7 +157,11 @@ async def create_training(
 
 
 @router.get(
-    "/trainings", tags=TRAININGS, operation_id="v1.get-trainings", responses=returns_list("v1.Training")
+    "/trainings",
+    tags=TRAININGS,
+    operation_id="v1.get-trainings",
+    summary="List trainings",
+    responses=returns_list("v1.Training"),
 )
 async def list_trainings(
     principal: CurrentPrincipal,
@@ -190,7 +193,11 @@ async def list_trainings(
 
 
 @router.get(
-    "/trainings/{id}", tags=EXTENSIONS, operation_id="ext.get-training", responses=returns(200, "v1.Training")
+    "/trainings/{id}",
+    tags=EXTENSIONS,
+    operation_id="ext.get-training",
+    summary="Get a training",
+    responses=returns(200, "v1.Training"),
 )
 async def get_training(id: PathId, principal: CurrentPrincipal, database: DatabaseDep) -> JSONResponse:
     row = await service.get_training(database, principal.account_id, path_id(id, "Training"))
@@ -201,6 +208,7 @@ async def get_training(id: PathId, principal: CurrentPrincipal, database: Databa
     "/trainings/{id}",
     tags=EXTENSIONS,
     operation_id="ext.patch-training",
+    summary="Update a training (merge patch; archive or restore with state)",
     openapi_extra=body("ext.TrainingPatch"),
     responses=returns(200, "v1.Training"),
 )

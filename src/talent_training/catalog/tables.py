@@ -7,37 +7,34 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from talent_training.db.base import Base, UTCDateTime, utcnow
 
 
-class Provider(Base):
+class CatalogEntry:
+    """What providers and categories share: an id, an account, and a name unique within the account."""
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple[UniqueConstraint, ...]:
+        return (UniqueConstraint("account_id", "id"), UniqueConstraint("account_id", "name"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
+    name: Mapped[str] = mapped_column(String(250))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Provider(CatalogEntry, Base):
     __tablename__ = "providers"
-    __table_args__ = (
-        UniqueConstraint("account_id", "id"),
-        UniqueConstraint("account_id", "name"),
-    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    name: Mapped[str] = mapped_column(String(250))
     website_href: Mapped[str | None] = mapped_column(String(2048))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Category(Base):
+class Category(CatalogEntry, Base):
     __tablename__ = "categories"
-    __table_args__ = (
-        UniqueConstraint("account_id", "id"),
-        UniqueConstraint("account_id", "name"),
-    )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
-    name: Mapped[str] = mapped_column(String(250))
     name_translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Training(Base):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import BaseModel, ValidationError
 
 from talent_training.db.database import Database
@@ -46,6 +46,9 @@ async def get_page_request(
 PageRequestDep = Annotated[PageRequest, Depends(get_page_request)]
 
 PATH_ID_SCHEMA = {"type": "integer", "format": "int32", "minimum": 1}
+PathId = Annotated[str, Path(json_schema_extra=PATH_ID_SCHEMA)]
+# Array filters are parsed by `kit.types.parse_id_list`, which also takes Lucca's comma lists.
+IdsQuery = Annotated[list[str] | None, Query(description="Ids, repeated or comma-separated")]
 
 
 def path_id(value: str, what: str) -> int:

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Request
 
 from talent_training.accounts.auth import CurrentPrincipal
 from talent_training.db.paging import AnyRow
 from talent_training.kit.clock import today
 from talent_training.kit.http import (
-    PATH_ID_SCHEMA,
     CodecDep,
     DatabaseDep,
+    IdsQuery,
     PageRequestDep,
+    PathId,
     parse_body,
     path_id,
 )
@@ -71,9 +72,6 @@ async def create_realized_training(
     return JSONResponse(realized_training_json(row), status_code=201)
 
 
-IdsQuery = Annotated[list[str] | None, Query(description="Ids, repeated or comma-separated")]
-
-
 @router.get(
     "", tags=TAGS, operation_id="v2.get-realized-trainings", responses=returns_list("v2.RealizedTraining")
 )
@@ -103,7 +101,7 @@ async def list_realized_trainings(
     "/{id}", tags=TAGS, operation_id="v2.get-realized-training", responses=returns(200, "v2.RealizedTraining")
 )
 async def get_realized_training(
-    id: Annotated[str, Path(json_schema_extra=PATH_ID_SCHEMA)],
+    id: PathId,
     principal: CurrentPrincipal,
     database: DatabaseDep,
 ) -> JSONResponse:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -41,7 +42,13 @@ DatabaseUrl = Annotated[
 
 
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{name: value for name, value in overrides.items() if value is not None})
+    try:
+        return Settings(**{name: value for name, value in overrides.items() if value is not None})
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            setting = "_".join(str(part) for part in error["loc"]).upper()
+            err.print(f"Invalid setting TALENT_TRAINING_{setting}: {error['msg']}")
+        raise typer.Exit(code=2) from None
 
 
 def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:

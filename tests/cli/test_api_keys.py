@@ -94,3 +94,16 @@ def test_an_unknown_role_is_refused(database_url: str) -> None:
     result = run(database_url, "api-key", "create", "x", "--role", "admin", check=False)
     assert result.returncode != 0
     assert "tt_" not in result.stdout
+
+
+def test_an_invalid_setting_is_a_clear_error_not_a_traceback(database_url: str) -> None:
+    env = {
+        **os.environ,
+        "TALENT_TRAINING_DATABASE_URL": database_url,
+        "TALENT_TRAINING_TIMEZONE": "Mars/Base",
+    }
+    result = subprocess.run(
+        [str(EXECUTABLE), "migrate"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert "TALENT_TRAINING_TIMEZONE" in result.stderr and "Traceback" not in result.stderr

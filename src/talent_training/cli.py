@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from talent_training.accounts.service import (
+    LABEL_MAX,
     Role,
     has_active_key,
     issue_api_key,
@@ -82,11 +83,24 @@ def serve(
     migrate_first: Annotated[
         bool, typer.Option("--migrate/--no-migrate", help="Apply migrations first")
     ] = True,
+    access_log: Annotated[
+        bool | None,
+        typer.Option(
+            "--access-log/--no-access-log", help="Log each request [env TALENT_TRAINING_ACCESS_LOG, on]"
+        ),
+    ] = None,
 ) -> None:
     """Apply migrations, make sure a key exists, and serve the API."""
     import uvicorn
 
-    settings = _settings(host=host, port=port, workers=workers, database_url=database_url, timezone=timezone)
+    settings = _settings(
+        host=host,
+        port=port,
+        workers=workers,
+        database_url=database_url,
+        timezone=timezone,
+        access_log=access_log,
+    )
     if migrate_first:
         asyncio.run(upgrade(settings.database_url))
     if not _with_database(settings, has_active_key):
@@ -110,15 +124,24 @@ def serve(
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
+        access_log=settings.access_log,
         timeout_graceful_shutdown=30,
     )
 
 
+def _label(value: str) -> str:
+    if not 1 <= len(value) <= LABEL_MAX or not value.strip():
+        raise typer.BadParameter(f"must be 1 to {LABEL_MAX} characters, not blank")
+    return value
+
+
 @api_key.command("create")
 def create_key(
-    name: Annotated[str, typer.Argument(help="What the key is for, e.g. the integrating tool")],
+    name: Annotated[
+        str, typer.Argument(help="What the key is for, e.g. the integrating tool", callback=_label)
+    ],
     role: Annotated[Role, typer.Option(help="read: GET only; write: everything")] = Role.READ,
-    account: Annotated[str, typer.Option(help="Account (created if new)")] = "default",
+    account: Annotated[str, typer.Option(help="Account (created if new)", callback=_label)] = "default",
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a key; the key itself is printed alone on the last line, only this once."""

@@ -22,9 +22,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    db_pool_size: int = Field(default=10, ge=1, le=200, description="Connections kept open per worker")
+    db_pool_size: int = Field(default=20, ge=1, le=200, description="Connections kept open per worker")
     db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections under bursts")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    access_log: bool = Field(default=True, description="Log every request (uvicorn's access log)")
 
     @field_validator("timezone")
     @classmethod

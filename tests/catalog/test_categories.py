@@ -111,3 +111,11 @@ async def test_duplicate_name_is_409(client: httpx.AsyncClient) -> None:
 
     assert_problem(response, 409)
     assert await count(client, CATEGORIES) == 1
+
+
+@pytest.mark.parametrize("t9n", [None, {"name": None}, {}])
+async def test_null_translations_mean_none(client: httpx.AsyncClient, t9n: object) -> None:
+    response = await client.post(CATEGORIES, json={"name": "Safety", "t9n": t9n})
+
+    assert response.status_code == 201
+    assert response.json()["t9n"] == {"name": {}}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -155,3 +156,18 @@ async def test_patch_unknown_is_404(client: httpx.AsyncClient, training_id: str)
     await create_training(client)
 
     assert_problem(await client.patch(f"{TRAININGS}/{training_id}", json={"title": "X"}), 404)
+
+
+async def test_concurrent_patches_of_one_training_both_reach_search(client: httpx.AsyncClient) -> None:
+    # search_text is derived from the whole row: concurrent updates must apply one after the other.
+    training = await create_training(client, title="oldtitle", description="olddesc")
+    url = f"{TRAININGS}/{training['id']}"
+
+    first, second = await asyncio.gather(
+        client.patch(url, json={"title": "newtitle"}), client.patch(url, json={"description": "newdesc"})
+    )
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    for word in ("newtitle", "newdesc"):
+        found = await client.get(TRAININGS, params={"search": word})
+        assert [item["id"] for item in found.json()["items"]] == [training["id"]], word

@@ -107,3 +107,24 @@ def test_an_invalid_setting_is_a_clear_error_not_a_traceback(database_url: str) 
     )
     assert result.returncode == 2
     assert "TALENT_TRAINING_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("api-key", "create", "n" * 150),
+        ("api-key", "create", "ok", "--account", "a" * 101),
+        ("api-key", "create", "   "),
+    ],
+)
+def test_a_name_the_database_cannot_hold_is_a_usage_error(database_url: str, args: tuple[str, ...]) -> None:
+    result = run(database_url, *args, check=False)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr and "tt_" not in result.stdout
+
+
+@pytest.mark.parametrize("key", ["99999999999", "²", "not-a-prefix"])
+def test_revoking_a_key_that_cannot_exist_says_so(database_url: str, key: str) -> None:
+    result = run(database_url, "api-key", "revoke", key, check=False)
+    assert result.returncode == 1
+    assert "No active key" in result.stderr and "Traceback" not in result.stderr

@@ -87,3 +87,21 @@ async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, datab
         assert (await http.get("/ready")).status_code == 200
         assert (await http.get(path, headers=headers)).status_code == 200
     await app.state.database.dispose()
+
+
+async def test_a_restart_while_idle_costs_at_most_one_request(relay: Relay, database_url: str) -> None:
+    through_relay = make_url(database_url).set(host="127.0.0.1", port=relay.port)
+    app = create_app(Settings(database_url=through_relay.render_as_string(hide_password=False)))
+    token = (await issue_api_key(app.state.database, name="t", role="read")).token
+    headers = {"Authorization": f"lucca application={token}"}
+    path = "/talent-training/api/v2/realized-trainings"
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
+        assert (await http.get(path, headers=headers)).status_code == 200
+
+        await relay.stop()  # every pooled connection dies while no request is running
+        await relay.start()
+
+        statuses = [(await http.get(path, headers=headers)).status_code for _ in range(3)]
+        # The first use of a dead connection fails (503, never 500) and discards the pool; then healed.
+        assert statuses in ([200, 200, 200], [503, 200, 200])
+    await app.state.database.dispose()

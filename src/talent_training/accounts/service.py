@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from talent_training.accounts.tables import Account, ApiKey
 from talent_training.db.base import utcnow
 from talent_training.db.database import Database
+from talent_training.kit.types import INT32_MAX
 
 KEY_PREFIX = "tt"
+LABEL_MAX = 100  # key names and account names, as the columns allow
 
 
 class Role(StrEnum):
@@ -121,7 +123,8 @@ async def list_api_keys(database: Database) -> list[KeyInfo]:
 async def revoke_api_key(database: Database, key: str) -> bool:
     """Revoke by id or by prefix; False when no such active key exists."""
     async with database.writing() as session:
-        criterion = ApiKey.id == int(key) if key.isdigit() else ApiKey.prefix == key
+        is_id = key.isascii() and key.isdigit() and int(key) <= INT32_MAX
+        criterion = ApiKey.id == int(key) if is_id else ApiKey.prefix == key
         found = (
             await session.execute(select(ApiKey).where(criterion, ApiKey.revoked_at.is_(None)))
         ).scalar_one_or_none()

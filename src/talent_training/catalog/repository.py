@@ -50,8 +50,12 @@ async def get_training(session: AsyncSession, account_id: int, training_id: int)
 
 
 async def lock_training(session: AsyncSession, account_id: int, training_id: int) -> Training | None:
+    """The training, locked until the transaction ends, so that concurrent updates apply one after the
+    other (`search_text` is derived from the whole row). SQLite's writes are serialised already."""
     found = await session.execute(
-        select(Training).where(Training.account_id == account_id, Training.id == training_id)
+        select(Training)
+        .where(Training.account_id == account_id, Training.id == training_id)
+        .with_for_update()
     )
     return found.scalar_one_or_none()
 

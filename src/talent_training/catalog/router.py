@@ -29,7 +29,7 @@ from talent_training.kit.json import JSONResponse
 from talent_training.kit.openapi_refs import body, returns, returns_list
 from talent_training.kit.paging import envelope
 from talent_training.kit.problems import RuleViolation
-from talent_training.kit.types import no_nul, parse_id_list
+from talent_training.kit.types import parse_id_list, storable_text
 
 router = APIRouter(prefix="/talent-training/api/v1", default_response_class=JSONResponse)
 EXTENSIONS: list[str | Enum] = ["Extensions"]
@@ -177,7 +177,7 @@ async def list_trainings(
 ) -> JSONResponse:
     if search is not None:
         try:
-            no_nul(search)
+            storable_text(search)
         except ValueError as exc:
             raise RuleViolation("search", str(exc)) from None
     result = await service.list_trainings(

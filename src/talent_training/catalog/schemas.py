@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
 
-from talent_training.kit.types import Int32Id, no_nul
+from talent_training.kit.types import Int32Id, storable_text
 
 
 class Level(StrEnum):
@@ -51,7 +51,7 @@ def _web_url(value: str) -> str:
     return value
 
 
-Text = Annotated[StrictStr, AfterValidator(no_nul)]
+Text = Annotated[StrictStr, AfterValidator(storable_text)]
 Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
 Title = Name
 Subtitle = Annotated[Text, Field(max_length=1000)]
@@ -82,12 +82,18 @@ class NameTranslations(Input):
 
 
 class CategoryT9n(Input):
-    name: NameTranslations = NameTranslations()
+    # The seed schema's `t9n` is nullable: null means no translations.
+    name: NameTranslations | None = None
 
 
 class CategoryCreate(Input):
     name: Name
-    t9n: CategoryT9n = CategoryT9n()
+    t9n: CategoryT9n | None = None
+
+    def translations(self) -> dict[str, str | None]:
+        if self.t9n is None or self.t9n.name is None:
+            return {}
+        return self.t9n.name.model_dump(exclude_unset=True)
 
 
 class TrainingCreate(Input):

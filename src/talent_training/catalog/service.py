@@ -36,8 +36,7 @@ def new_provider(account_id: int, data: ProviderCreate) -> Provider:
 
 
 def new_category(account_id: int, data: CategoryCreate) -> Category:
-    translations = data.t9n.name.model_dump(exclude_unset=True)
-    return Category(account_id=account_id, name=data.name, name_translations=translations)
+    return Category(account_id=account_id, name=data.name, name_translations=data.translations())
 
 
 async def create_entry(database: Database, entry: Entry) -> Entry:

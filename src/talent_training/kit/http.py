@@ -12,12 +12,13 @@ from talent_training.db.secrets import cursor_codec
 from talent_training.kit.json import read_json_body
 from talent_training.kit.paging import DEFAULT_LIMIT, MAX_LIMIT, CursorCodec, PageRequest, parse_page_request
 from talent_training.kit.problems import InvalidRequest, NotFound
-from talent_training.kit.types import INT32_MAX
+from talent_training.kit.types import INT32_MAX, parse_query_int
 
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
+    # async: a plain `def` dependency would be run in a worker thread on every request.
     database: Database = request.app.state.database
     return database
 
@@ -35,12 +36,13 @@ CodecDep = Annotated[CursorCodec, Depends(get_codec)]
 async def get_page_request(
     codec: CodecDep,
     page: Annotated[str | None, Query(description="0-based page index, or a cursor from prev/next")] = None,
-    limit: Annotated[int, Query(ge=0, le=MAX_LIMIT, description="Items per page")] = DEFAULT_LIMIT,
+    limit: Annotated[str | None, Query(description=f"Items per page, 0 to {MAX_LIMIT}")] = None,
     fields_root: Annotated[
         list[str] | None, Query(alias="fields.root", description="Comma list of count, prev, next")
     ] = None,
 ) -> PageRequest:
-    return parse_page_request(page, limit, fields_root, codec)
+    items = DEFAULT_LIMIT if limit is None else parse_query_int("limit", limit, 0, MAX_LIMIT)
+    return parse_page_request(page, items, fields_root, codec)
 
 
 PageRequestDep = Annotated[PageRequest, Depends(get_page_request)]

@@ -47,7 +47,7 @@ async def read_json_body(request: Request, max_bytes: int) -> Any:
         raise RuleViolation("body", "A JSON object is required.")
     try:
         return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
-    except (ValueError, RecursionError) as exc:
+    except (ValueError, RecursionError, ArithmeticError) as exc:  # Decimal("1e9999999999999999999")
         raise RuleViolation("body", "The body is not valid JSON.") from exc
 
 

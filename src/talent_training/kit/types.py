@@ -21,10 +21,15 @@ MAX_FILTER_VALUES = 500
 Int32Id = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
 
 
-def no_nul(value: str) -> str:
-    """PostgreSQL cannot store U+0000 in text; refusing it everywhere keeps both databases alike."""
-    if "\x00" in value:
-        raise ValueError("must not contain the NUL character (U+0000)")
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable_text(value: str) -> str:
+    """Text both databases store and return unchanged: no NUL (PostgreSQL cannot store it) and no lone
+    UTF-16 surrogate (JSON can carry `\\ud800`, but it is not a character and cannot be encoded)."""
+    found = _UNSTORABLE.search(value)
+    if found is not None:
+        raise ValueError(f"must not contain the character U+{ord(found.group()):04X}")
     return value
 
 
@@ -48,17 +53,23 @@ HOURS_MAX = Decimal("99999.99")
 
 
 def exact_hours(value: Any) -> Decimal:
-    """A JSON number, kept exact: the body parser hands fractions over as `Decimal`."""
+    """A JSON number, kept exact: the body parser hands fractions over as `Decimal`.
+
+    Judged on the number's digits and exponent, never by decimal arithmetic, which would round
+    1E-1000000000 to zero under the default context.
+    """
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise ValueError("must be a JSON number")
     hours = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    if not hours.is_finite():
+    sign, digits, exponent = hours.as_tuple()
+    if not isinstance(exponent, int):
         raise ValueError("must be a finite number")
-    if hours <= 0:
+    if sign or not any(digits):
         raise ValueError("must be greater than 0")
     if hours > HOURS_MAX:
         raise ValueError(f"must be at most {HOURS_MAX}")
-    if hours % Decimal("0.01") != 0:
+    below_hundredths = -2 - exponent
+    if below_hundredths > 0 and (below_hundredths >= len(digits) or any(digits[-below_hundredths:])):
         raise ValueError("must be a multiple of 0.01")
     return hours
 
@@ -74,6 +85,13 @@ def hundredths_to_json(hundredths: int) -> int | float:
     """14 stays `14`, 250 hundredths is `2.5`, 7 is `0.07`: the shortest float repr is exact here."""
     whole, rest = divmod(hundredths, 100)
     return whole if rest == 0 else hundredths / 100
+
+
+def parse_query_int(name: str, value: str, low: int, high: int) -> int:
+    """Query integers as plain ASCII digits: `5.0`, `+5`, ` 5` and `1_0` are not numbers here."""
+    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+        raise RuleViolation(name, f"must be an integer from {low} to {high}")
+    return int(value)
 
 
 def parse_query_bool(name: str, value: str | None) -> bool | None:

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test check lint format typecheck migrate clean
+.PHONY: serve test check lint format typecheck migrate clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -39,3 +39,7 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# Production-volume benchmarks on PostgreSQL (scripts/ensure-postgres provides one): writes docs/benchmarks.md.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.run

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -57,6 +57,12 @@ class KeyInfo:
     revoked_at: datetime | None
 
 
+# Built once: this runs on every request.
+_ACTIVE_KEY = select(ApiKey.id, ApiKey.account_id, ApiKey.role, ApiKey.secret_sha256).where(
+    ApiKey.prefix == bindparam("prefix"), ApiKey.revoked_at.is_(None)
+)
+
+
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -97,13 +103,7 @@ async def verify_api_key(database: Database, token: str) -> Principal | None:
     if scheme != KEY_PREFIX or not prefix or not secret:
         return None
     async with database.reading() as session:
-        row = (
-            await session.execute(
-                select(ApiKey.id, ApiKey.account_id, ApiKey.role, ApiKey.secret_sha256).where(
-                    ApiKey.prefix == prefix, ApiKey.revoked_at.is_(None)
-                )
-            )
-        ).first()
+        row = (await session.execute(_ACTIVE_KEY, {"prefix": prefix})).first()
     if row is None or not hmac.compare_digest(row.secret_sha256, _digest(secret)):
         return None
     return Principal(account_id=row.account_id, key_id=row.id, role=Role(row.role))

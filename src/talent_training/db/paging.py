@@ -23,8 +23,12 @@ async def paginate(
     key: Key,
     request: PageRequest,
     key_of: Callable[[AnyRow], int],
+    base: AnySelect | None = None,
 ) -> Page[AnyRow]:
-    count = await _count(session, query, key) if RootField.COUNT in request.fields else None
+    """`query` gives the page's rows; `base`, the same filters without the joins that only decorate rows,
+    answers `count` and whether rows exist before or after the page (much cheaper at a million rows)."""
+    base = query if base is None else base
+    count = await _count(session, base, key) if RootField.COUNT in request.fields else None
     if request.limit == 0:
         return Page([], None, None, count)
 
@@ -53,11 +57,11 @@ async def paginate(
     prev = nxt = None
     if RootField.PREV in request.fields:
         if more_before is None:
-            more_before = await _exists(session, query, key < first)
+            more_before = await _exists(session, base, key < first)
         prev = Cursor("before", first) if more_before else None
     if RootField.NEXT in request.fields:
         if more_after is None:
-            more_after = await _exists(session, query, key > last)
+            more_after = await _exists(session, base, key > last)
         nxt = Cursor("after", last) if more_after else None
     return Page(rows, prev, nxt, count)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from talent_training.catalog.tables import Provider, Training
@@ -23,56 +23,64 @@ class Filters:
     ends_after: date | None = None
 
 
-def _with_training(account_id: int) -> AnySelect:
-    return (
-        select(
-            RT.id,
-            RT.owner_id,
-            RT.training_id,
-            RT.session_starts_on,
-            RT.session_ends_on,
-            RT.duration_hundredths,
-            RT.has_attended,
-            RT.training_demand_id,
-            RT.session_id,
-            Training.title,
-            Training.category_id,
-            Training.level,
-            Provider.website_href,
-        )
-        .join(Training, and_(Training.account_id == RT.account_id, Training.id == RT.training_id))
-        .outerjoin(
-            Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
-        )
-        .where(RT.account_id == account_id)
+# Built once: composing SQLAlchemy expressions costs more than running the query on the hot path.
+_WITH_TRAINING: AnySelect = (
+    select(
+        RT.id,
+        RT.owner_id,
+        RT.training_id,
+        RT.session_starts_on,
+        RT.session_ends_on,
+        RT.duration_hundredths,
+        RT.has_attended,
+        RT.training_demand_id,
+        RT.session_id,
+        Training.title,
+        Training.category_id,
+        Training.level,
+        Provider.website_href,
     )
+    .join(Training, and_(Training.account_id == RT.account_id, Training.id == RT.training_id))
+    .outerjoin(
+        Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
+    )
+)
+_GET = _WITH_TRAINING.where(RT.account_id == bindparam("account_id"), RT.id == bindparam("id"))
+_TRAINING_STATE = select(Training.state).where(
+    Training.account_id == bindparam("account_id"), Training.id == bindparam("id")
+)
 
 
 async def get(session: AsyncSession, account_id: int, realized_training_id: int) -> AnyRow | None:
-    return (await session.execute(_with_training(account_id).where(RT.id == realized_training_id))).first()
+    return (await session.execute(_GET, {"account_id": account_id, "id": realized_training_id})).first()
 
 
 async def search(
     session: AsyncSession, account_id: int, filters: Filters, request: PageRequest
 ) -> Page[AnyRow]:
-    query = _with_training(account_id)
+    conditions = [RT.account_id == account_id]
     if filters.owner_ids:
-        query = query.where(RT.owner_id.in_(filters.owner_ids))
+        conditions.append(RT.owner_id.in_(filters.owner_ids))
     if filters.training_ids:
-        query = query.where(RT.training_id.in_(filters.training_ids))
+        conditions.append(RT.training_id.in_(filters.training_ids))
     if filters.has_attended is not None:
-        query = query.where(RT.has_attended.is_(filters.has_attended))
+        conditions.append(RT.has_attended.is_(filters.has_attended))
     if filters.ends_before is not None:
-        query = query.where(RT.session_ends_on < filters.ends_before)
+        conditions.append(RT.session_ends_on < filters.ends_before)
     if filters.ends_after is not None:
-        query = query.where(RT.session_ends_on > filters.ends_after)
-    return await paginate(session, query, RT.id, request, lambda row: int(row.id))
+        conditions.append(RT.session_ends_on > filters.ends_after)
+    return await paginate(
+        session,
+        _WITH_TRAINING.where(*conditions),
+        RT.id,
+        request,
+        lambda row: int(row.id),
+        base=select(RT.id).where(*conditions),
+    )
 
 
 async def training_state(session: AsyncSession, account_id: int, training_id: int) -> str | None:
-    found = await session.execute(
-        select(Training.state).where(Training.account_id == account_id, Training.id == training_id)
-    )
+    found = await session.execute(_TRAINING_STATE, {"account_id": account_id, "id": training_id})
     return found.scalar_one_or_none()
 
 

@@ -1,0 +1,146 @@
+"""docs/benchmarks.md from one run's figures: machine, versions, commands, figures, targets and ratios."""
+
+from __future__ import annotations
+
+import os
+import platform
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+def _machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
+    return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}"
+
+
+def _find(results: list[Any], target: str, scenario: str, workers: int) -> Any:
+    return next(r for r in results if (r.target, r.scenario, r.workers) == (target, scenario, workers))
+
+
+def _verdict(ok: bool) -> str:
+    return "**met**" if ok else "**missed**"
+
+
+def write_report(
+    path: Path,
+    *,
+    results: list[Any],
+    plans: dict[str, str],
+    versions: dict[str, str],
+    load_seconds: float,
+    duration_s: int,
+    connections: int,
+    when: datetime,
+) -> Path:
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Written by `make bench` on {when:%Y-%m-%d %H:%M} UTC. All figures come from one run on one machine, so",
+        "they compare with each other; absolute times are context only. Regenerate with `make bench`.",
+        "",
+        "## Machine and versions",
+        "",
+        f"- Machine: {_machine()}",
+        "- " + ", ".join(f"{name} {version}" for name, version in sorted(versions.items())),
+        "- Data: one account with 1,000,000 realized trainings (50,000 owners, 2,000 trainings, 10 years of dates) and 9",
+        f"  small accounts, loaded with PostgreSQL COPY in {load_seconds:.0f} s, then VACUUM ANALYZE.",
+        f"- Load: `wrk -t1 -c{connections} -d{duration_s}s --latency` from a second process over loopback; the server, PostgreSQL",
+        "  and wrk share the machine's cores. Servers run without access logs (`--no-access-log`), as does the raw app.",
+        "- Servers: `talent-training serve --workers N` on PostgreSQL; the raw ASGI limit `uvicorn bench.raw_app:app",
+        "  --workers N` (asyncpg, the same primary-key select and JSON, no auth or framework); Prism",
+        "  `prism mock` of `lucca-training.seeds.yaml` (one Node process).",
+        "",
+        "## Figures",
+        "",
+        "| server | scenario | workers | req/s | p50 ms | p99 ms | non-2xx | RSS per worker, start → end (peak), MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for r in results:
+        rss = "; ".join(
+            f"{a:.0f} → {b:.0f} ({c:.0f})"
+            for a, b, c in zip(r.rss_start_mb, r.rss_end_mb, r.rss_peak_mb, strict=True)
+        )
+        lines.append(
+            f"| {r.target} | {r.scenario} | {r.workers} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.non_2xx} | {rss} |"
+        )
+
+    by_id = {w: _find(results, "talent-training", "GET by id", w) for w in (1, 2)}
+    raw = {w: _find(results, "raw-asgi", "GET by id", w) for w in (1, 2)}
+    prism = _find(results, "prism", "GET by id", 1)
+    rows = []
+    for w in (1, 2):
+        ratio = by_id[w].rps / raw[w].rps
+        rows.append(
+            (
+                f"GET by id ≥ 0.6 × raw ASGI ({w} worker{'s' if w > 1 else ''})",
+                f"{ratio:.2f} × raw ({by_id[w].rps:.0f} vs {raw[w].rps:.0f} req/s); {by_id[w].rps / prism.rps:.2f} × Prism",
+                ratio >= 0.6,
+            )
+        )
+    for w in (1, 2):
+        page = _find(results, "talent-training", "list by ownerIds (page 1)", w)
+        rows.append(
+            (
+                f"list page p50 ≤ 10 ms at 1 M rows ({w} worker{'s' if w > 1 else ''})",
+                f"{page.p50_ms:.2f} ms under {connections} concurrent clients",
+                page.p50_ms <= 10,
+            )
+        )
+    for w in (1, 2):
+        first = _find(results, "talent-training", "list first page", w)
+        deep = _find(results, "talent-training", "list deep cursor (>900k)", w)
+        ratio = deep.p50_ms / first.p50_ms
+        rows.append(
+            (
+                f"deep cursor page ≤ 1.3 × first page ({w} worker{'s' if w > 1 else ''})",
+                f"{ratio:.2f} × (p50 {deep.p50_ms:.2f} vs {first.p50_ms:.2f} ms)",
+                ratio <= 1.3,
+            )
+        )
+    for w in (1, 2):
+        count = _find(results, "talent-training", "count under date range", w)
+        rows.append(
+            (
+                f"count under filters ≤ 50 ms ({w} worker{'s' if w > 1 else ''})",
+                f"p50 {count.p50_ms:.2f} ms, p99 {count.p99_ms:.2f} ms",
+                count.p50_ms <= 50,
+            )
+        )
+    post = _find(results, "talent-training", "POST realized training", 2)
+    rows.append(
+        (
+            "POST ≥ 1,000 per second (2 workers)",
+            f"{post.rps:.0f} per second ({post.non_2xx} non-2xx)",
+            post.rps >= 1000 and post.non_2xx == 0,
+        )
+    )
+    growth = max(
+        (b - a)
+        for r in results
+        if r.target == "talent-training"
+        for a, b in zip(r.rss_start_mb, r.rss_end_mb, strict=True)
+    )
+    rows.append(
+        (
+            "RSS per worker flat across the run",
+            f"largest growth within a scenario: {growth:+.1f} MiB",
+            growth < 10,
+        )
+    )
+
+    lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
+    lines += [f"| {name} | {measured} | {_verdict(ok)} |" for name, measured, ok in rows]
+    lines += ["", "## Query plans (EXPLAIN ANALYZE, BUFFERS) of the list queries", ""]
+    for name, plan in plans.items():
+        lines += [f"### {name}", "", "```", plan, "```", ""]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

@@ -102,8 +102,8 @@ async def verify_api_key(database: Database, token: str) -> Principal | None:
     prefix, _, secret = rest.partition("_")
     if scheme != KEY_PREFIX or not prefix or not secret:
         return None
-    async with database.reading() as session:
-        row = (await session.execute(_ACTIVE_KEY, {"prefix": prefix})).first()
+    async with database.read_connection() as connection:
+        row = (await connection.execute(_ACTIVE_KEY, {"prefix": prefix})).first()
     if row is None or not hmac.compare_digest(row.secret_sha256, _digest(secret)):
         return None
     return Principal(account_id=row.account_id, key_id=row.id, role=Role(row.role))

@@ -15,7 +15,13 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 CONNECT_TIMEOUT_S = 5
@@ -92,6 +98,19 @@ class Database:
         """One transaction: committed when the block ends, rolled back entirely when it raises."""
         async with self._write_sessions() as session, session.begin():
             yield session
+
+    # Core-only work (no ORM objects) runs on a plain connection: the ORM session's bookkeeping costs more
+    # than the query itself on the hottest paths (key check, realized trainings).
+    @asynccontextmanager
+    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
+        async with self._read_engine.connect() as connection, connection.begin():
+            yield connection
+
+    @asynccontextmanager
+    async def write_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One transaction: committed when the block ends, rolled back entirely when it raises."""
+        async with self._write_engine.begin() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self._write_engine.dispose()

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, Row, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from talent_training.kit.paging import Cursor, Page, PageRequest, RootField
@@ -18,7 +18,7 @@ Key: TypeAlias = ColumnElement[int] | InstrumentedAttribute[int]
 
 
 async def paginate(
-    session: AsyncSession,
+    session: AsyncSession | AsyncConnection,
     query: AnySelect,
     key: Key,
     request: PageRequest,
@@ -66,11 +66,13 @@ async def paginate(
     return Page(rows, prev, nxt, count)
 
 
-async def _count(session: AsyncSession, query: AnySelect, key: Key) -> int:
+async def _count(session: AsyncSession | AsyncConnection, query: AnySelect, key: Key) -> int:
     inner = query.with_only_columns(key).order_by(None).subquery()
     return int((await session.execute(select(func.count()).select_from(inner))).scalar_one())
 
 
-async def _exists(session: AsyncSession, query: AnySelect, condition: ColumnElement[bool]) -> bool:
+async def _exists(
+    session: AsyncSession | AsyncConnection, query: AnySelect, condition: ColumnElement[bool]
+) -> bool:
     stmt = query.with_only_columns(query.selected_columns[0]).where(condition).limit(1)
     return (await session.execute(stmt)).first() is not None

@@ -4,14 +4,33 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
-from sqlalchemy import and_, bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from talent_training.catalog.tables import Provider, Training
 from talent_training.db.paging import AnyRow, AnySelect, paginate
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.realized_trainings.tables import RealizedTraining as RT
+
+
+class RecordedRow(NamedTuple):
+    """A just-recorded realized training, shaped like the rows of `_WITH_TRAINING` (same names)."""
+
+    id: int
+    owner_id: int
+    training_id: int
+    session_starts_on: date
+    session_ends_on: date
+    duration_hundredths: int
+    has_attended: bool
+    training_demand_id: int | None
+    session_id: int | None
+    title: str
+    category_id: int | None
+    level: str
+    website_href: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +65,14 @@ _WITH_TRAINING: AnySelect = (
     )
 )
 _GET = _WITH_TRAINING.where(RT.account_id == bindparam("account_id"), RT.id == bindparam("id"))
-_TRAINING_STATE = select(Training.state).where(
-    Training.account_id == bindparam("account_id"), Training.id == bindparam("id")
-)
 
 
-async def get(session: AsyncSession, account_id: int, realized_training_id: int) -> AnyRow | None:
-    return (await session.execute(_GET, {"account_id": account_id, "id": realized_training_id})).first()
+async def get(connection: AsyncConnection, account_id: int, realized_training_id: int) -> AnyRow | None:
+    return (await connection.execute(_GET, {"account_id": account_id, "id": realized_training_id})).first()
 
 
 async def search(
-    session: AsyncSession, account_id: int, filters: Filters, request: PageRequest
+    connection: AsyncConnection, account_id: int, filters: Filters, request: PageRequest
 ) -> Page[AnyRow]:
     conditions = [RT.account_id == account_id]
     if filters.owner_ids:
@@ -70,7 +86,7 @@ async def search(
     if filters.ends_after is not None:
         conditions.append(RT.session_ends_on > filters.ends_after)
     return await paginate(
-        session,
+        connection,
         _WITH_TRAINING.where(*conditions),
         RT.id,
         request,
@@ -79,11 +95,23 @@ async def search(
     )
 
 
-async def training_state(session: AsyncSession, account_id: int, training_id: int) -> str | None:
-    found = await session.execute(_TRAINING_STATE, {"account_id": account_id, "id": training_id})
-    return found.scalar_one_or_none()
+_TRAINING_FOR_RECORD = (
+    select(Training.state, Training.title, Training.category_id, Training.level, Provider.website_href)
+    .outerjoin(
+        Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
+    )
+    .where(Training.account_id == bindparam("account_id"), Training.id == bindparam("id"))
+)
+_INSERT = insert(RT).returning(RT.id)
 
 
-async def insert(session: AsyncSession, record: RT) -> None:
-    session.add(record)
-    await session.flush()
+async def training_for_record(
+    connection: AsyncConnection, account_id: int, training_id: int
+) -> AnyRow | None:
+    """The training a new record points at: its state, and what the record's `training` shows of it."""
+    found = await connection.execute(_TRAINING_FOR_RECORD, {"account_id": account_id, "id": training_id})
+    return found.first()
+
+
+async def insert_record(connection: AsyncConnection, values: dict[str, object]) -> int:
+    return int((await connection.execute(_INSERT, values)).scalar_one())

@@ -24,14 +24,14 @@ from talent_training.kit.openapi_refs import body, returns, returns_list
 from talent_training.kit.paging import envelope
 from talent_training.kit.types import hundredths_to_json, parse_id_list, parse_query_bool, parse_query_date
 from talent_training.realized_trainings import service
-from talent_training.realized_trainings.repository import Filters
+from talent_training.realized_trainings.repository import Filters, RecordedRow
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 
 router = APIRouter(prefix="/talent-training/api/v2/realized-trainings", default_response_class=JSONResponse)
 TAGS: list[str | Enum] = ["Realized-trainings"]
 
 
-def realized_training_json(row: AnyRow) -> dict[str, Any]:
+def realized_training_json(row: AnyRow | RecordedRow) -> dict[str, Any]:
     """The seed schema's nested `training` and the seed example's flat `trainingId`; absent values omitted."""
     training: dict[str, Any] = {"id": row.training_id, "title": row.title}
     if row.category_id is not None:

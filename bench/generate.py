@@ -58,7 +58,7 @@ async def _catalog(
             "RETURNING id",
             account_id,
             f"Category {n}",
-            '{"Fr": "Catégorie %d"}' % n,
+            f'{{"Fr": "Catégorie {n}"}}',
             now,
         )
         for n in range(20)

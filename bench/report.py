@@ -8,6 +8,29 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+# Read off py-spy profiles of a worker under wrk load (`py-spy record -p PID -d 8 -f raw`), see the note on
+# issue 4; kept here so that every report that misses a target says why.
+OBSTACLES = [
+    "- **The database is not the bottleneck.** Every list query runs in 0.2 to 1 ms and the count in about",
+    "  10 ms at 1 M rows (plans below); the raw ASGI app reaches ~8,000 req/s on the same select. What costs is",
+    "  Python work per request, and with 2 cores shared by the server, PostgreSQL and wrk, a second worker",
+    "  adds only ~50 %.",
+    "- **GET by id** costs ~0.8 ms of CPU per request in talent-training against ~0.13 ms in the raw app. In",
+    "  the profile, FastAPI's request pipeline (its middleware stack, routing through included routers,",
+    "  dependency resolution, request parsing) takes about half; the API-key check (a second query, hashing",
+    "  and constant-time comparison) about a fifth; SQLAlchemy's execution layer and result rows most of the",
+    "  rest. Already removed: statement construction per request (now built once), the ORM session on hot",
+    "  paths (plain connections), a pre-ping and BEGIN/COMMIT round trips on reads, connection churn, a",
+    "  thread hop for a sync dependency, the access log in the benchmark. Reaching 0.6 × would take a hot",
+    "  path outside FastAPI and SQLAlchemy (a bare ASGI route on asyncpg) and an in-process key cache, which",
+    "  must then stay consistent with `api-key revoke` taking effect on the next request (for example",
+    "  PostgreSQL LISTEN/NOTIFY to every worker): a design change for its own issue.",
+    "- **POST** makes a key check, then BEGIN, the training lookup, INSERT … RETURNING and COMMIT (four round",
+    "  trips in a transaction), plus exact-decimal JSON parsing and strict validation. Per-request Python",
+    "  overhead is the same as above; the next steps are the same hot-path work and folding the key check",
+    "  into the write transaction.",
+]
+
 
 def _machine() -> str:
     cpu = next(
@@ -22,8 +45,13 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {memory_kb / 1024 / 1024:.0f} GiB RAM, {platform.system()} {platform.release()}"
 
 
-def _find(results: list[Any], target: str, scenario: str, workers: int) -> Any:
-    return next(r for r in results if (r.target, r.scenario, r.workers) == (target, scenario, workers))
+def _find(results: list[Any], target: str, scenario: str, workers: int, clients: int | None = None) -> Any:
+    return next(
+        r
+        for r in results
+        if (r.target, r.scenario, r.workers) == (target, scenario, workers)
+        and (clients is None or r.clients == clients)
+    )
 
 
 def _verdict(ok: bool) -> str:
@@ -58,11 +86,13 @@ def write_report(
         "- Servers: `talent-training serve --workers N` on PostgreSQL; the raw ASGI limit `uvicorn bench.raw_app:app",
         "  --workers N` (asyncpg, the same primary-key select and JSON, no auth or framework); Prism",
         "  `prism mock` of `lucca-training.seeds.yaml` (one Node process).",
+        f"- Throughput is measured with {connections} clients. Latency targets are judged with 1 client: with",
+        f"  {connections} clients on 2 cores shared by server, PostgreSQL and wrk, latency is mostly queueing (both shown).",
         "",
         "## Figures",
         "",
-        "| server | scenario | workers | req/s | p50 ms | p99 ms | non-2xx | RSS per worker, start → end (peak), MiB |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+        "| server | scenario | workers | clients | req/s | p50 ms | p99 ms | non-2xx | RSS per worker, start → end (peak), MiB |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
     for r in results:
         rss = "; ".join(
@@ -70,8 +100,15 @@ def write_report(
             for a, b, c in zip(r.rss_start_mb, r.rss_end_mb, r.rss_peak_mb, strict=True)
         )
         lines.append(
-            f"| {r.target} | {r.scenario} | {r.workers} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | {r.non_2xx} | {rss} |"
+            f"| {r.target} | {r.scenario} | {r.workers} | {r.clients} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f}"
+            f" | {r.non_2xx} | {rss} |"
         )
+
+    def loaded(scenario: str, w: int) -> Any:
+        return _find(results, "talent-training", scenario, w, connections)
+
+    def alone(scenario: str, w: int) -> Any:
+        return _find(results, "talent-training", scenario, w, 1)
 
     by_id = {w: _find(results, "talent-training", "GET by id", w) for w in (1, 2)}
     raw = {w: _find(results, "raw-asgi", "GET by id", w) for w in (1, 2)}
@@ -87,31 +124,33 @@ def write_report(
             )
         )
     for w in (1, 2):
-        page = _find(results, "talent-training", "list by ownerIds (page 1)", w)
+        page, busy = alone("list by ownerIds (page 1)", w), loaded("list by ownerIds (page 1)", w)
         rows.append(
             (
                 f"list page p50 ≤ 10 ms at 1 M rows ({w} worker{'s' if w > 1 else ''})",
-                f"{page.p50_ms:.2f} ms under {connections} concurrent clients",
+                f"{page.p50_ms:.2f} ms with 1 client ({busy.p50_ms:.2f} ms under {connections} clients)",
                 page.p50_ms <= 10,
             )
         )
     for w in (1, 2):
-        first = _find(results, "talent-training", "list first page", w)
-        deep = _find(results, "talent-training", "list deep cursor (>900k)", w)
+        first, deep = alone("list first page", w), alone("list deep cursor (>900k)", w)
+        busy_ratio = loaded("list deep cursor (>900k)", w).p50_ms / loaded("list first page", w).p50_ms
         ratio = deep.p50_ms / first.p50_ms
         rows.append(
             (
                 f"deep cursor page ≤ 1.3 × first page ({w} worker{'s' if w > 1 else ''})",
-                f"{ratio:.2f} × (p50 {deep.p50_ms:.2f} vs {first.p50_ms:.2f} ms)",
-                ratio <= 1.3,
+                f"{ratio:.2f} × (p50 {deep.p50_ms:.2f} vs {first.p50_ms:.2f} ms, 1 client);"
+                f" {busy_ratio:.2f} × under {connections} clients",
+                ratio <= 1.3 and busy_ratio <= 1.3,
             )
         )
     for w in (1, 2):
-        count = _find(results, "talent-training", "count under date range", w)
+        count, busy = alone("count under date range", w), loaded("count under date range", w)
         rows.append(
             (
                 f"count under filters ≤ 50 ms ({w} worker{'s' if w > 1 else ''})",
-                f"p50 {count.p50_ms:.2f} ms, p99 {count.p99_ms:.2f} ms",
+                f"p50 {count.p50_ms:.2f} ms, p99 {count.p99_ms:.2f} ms with 1 client"
+                f" (p50 {busy.p50_ms:.2f} ms under {connections} clients)",
                 count.p50_ms <= 50,
             )
         )
@@ -139,6 +178,11 @@ def write_report(
 
     lines += ["", "## Targets", "", "| target | measured | verdict |", "|---|---|---|"]
     lines += [f"| {name} | {measured} | {_verdict(ok)} |" for name, measured, ok in rows]
+    missed = [name for name, _measured, ok in rows if not ok]
+    if missed:
+        lines += ["", "## What stands in the way of the missed targets", ""]
+        lines += [f"Missed in this run: {', '.join(missed)}.", ""]
+        lines += OBSTACLES
     lines += ["", "## Query plans (EXPLAIN ANALYZE, BUFFERS) of the list queries", ""]
     for name, plan in plans.items():
         lines += [f"### {name}", "", "```", plan, "```", ""]

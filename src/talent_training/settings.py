@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/talent-training.db"
 
@@ -26,6 +28,17 @@ class Settings(BaseSettings):
     db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections under bursts")
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     access_log: bool = Field(default=True, description="Log every request (uvicorn's access log)")
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_url(cls, value: str) -> str:
+        try:
+            backend = make_url(value).get_backend_name()
+        except ArgumentError:
+            raise ValueError("is not an SQLAlchemy URL (e.g. postgresql+asyncpg://user@host/db)") from None
+        if backend not in ("sqlite", "postgresql"):
+            raise ValueError(f"{backend} is not supported: use sqlite+aiosqlite or postgresql+asyncpg")
+        return value
 
     @field_validator("timezone")
     @classmethod

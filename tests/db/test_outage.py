@@ -75,9 +75,12 @@ async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, datab
         assert (await http.get("/ready")).status_code == 200
         assert (await http.get(path, headers=headers)).status_code == 200
 
+        created_id = 1  # any id: the database cannot be asked
         await relay.stop()
         down = await http.get("/ready")
         refused = await http.get(path, headers=headers)
+        by_id = await http.get(f"{path}/{created_id}", headers=headers)
+        assert by_id.status_code == 503
         assert down.status_code == 503
         assert refused.status_code == 503
         assert refused.headers["content-type"] == "application/problem+json"

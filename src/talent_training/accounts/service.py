@@ -97,14 +97,27 @@ async def issue_api_key(database: Database, *, name: str, role: str, account: st
         return IssuedKey(key.id, owner.name, key_role, f"{KEY_PREFIX}_{prefix}_{secret}")
 
 
-async def verify_api_key(database: Database, token: str) -> Principal | None:
+def split_token(token: str) -> tuple[str, str] | None:
+    """`tt_<prefix>_<secret>` -> (prefix, secret), or None for anything else."""
     scheme, _, rest = token.partition("_")
     prefix, _, secret = rest.partition("_")
     if scheme != KEY_PREFIX or not prefix or not secret:
         return None
+    return prefix, secret
+
+
+def secret_matches(secret: str, stored_sha256: str) -> bool:
+    return hmac.compare_digest(stored_sha256, _digest(secret))
+
+
+async def verify_api_key(database: Database, token: str) -> Principal | None:
+    parts = split_token(token)
+    if parts is None:
+        return None
+    prefix, secret = parts
     async with database.read_connection() as connection:
         row = (await connection.execute(_ACTIVE_KEY, {"prefix": prefix})).first()
-    if row is None or not hmac.compare_digest(row.secret_sha256, _digest(secret)):
+    if row is None or not secret_matches(secret, row.secret_sha256):
         return None
     return Principal(account_id=row.account_id, key_id=row.id, role=Role(row.role))
 

@@ -103,8 +103,12 @@ class Database:
     # than the query itself on the hottest paths (key check, realized trainings).
     @asynccontextmanager
     async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        async with self._read_engine.connect() as connection, connection.begin():
-            yield connection
+        async with self._read_engine.connect() as connection:
+            if self.is_sqlite:  # one snapshot for the request's statements (PostgreSQL reads autocommit)
+                async with connection.begin():
+                    yield connection
+            else:
+                yield connection
 
     @asynccontextmanager
     async def write_transaction(self) -> AsyncIterator[AsyncConnection]:

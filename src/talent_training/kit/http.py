@@ -55,7 +55,8 @@ IdsQuery = Annotated[list[str] | None, Query(description="Ids, repeated or comma
 
 def path_id(value: str, what: str) -> int:
     """A path segment that is not an int32 id names no record: 404, as an unknown id would."""
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= INT32_MAX:
+    # Canonical digits only: `01` is no more an id than `1.0` is.
+    if value.isascii() and value.isdigit() and not value.startswith("0") and int(value) <= INT32_MAX:
         return int(value)
     raise NotFound(f"{what} {value[:40]!r}")
 

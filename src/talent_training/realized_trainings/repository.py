@@ -16,7 +16,7 @@ from talent_training.realized_trainings.tables import RealizedTraining as RT
 
 
 class RecordedRow(NamedTuple):
-    """A just-recorded realized training, shaped like the rows of `_WITH_TRAINING` (same names)."""
+    """A just-recorded realized training, shaped like the rows of `WITH_TRAINING` (same names)."""
 
     id: int
     owner_id: int
@@ -43,7 +43,7 @@ class Filters:
 
 
 # Built once: composing SQLAlchemy expressions costs more than running the query on the hot path.
-_WITH_TRAINING: AnySelect = (
+WITH_TRAINING: AnySelect = (
     select(
         RT.id,
         RT.owner_id,
@@ -64,7 +64,7 @@ _WITH_TRAINING: AnySelect = (
         Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
     )
 )
-_GET = _WITH_TRAINING.where(RT.account_id == bindparam("account_id"), RT.id == bindparam("id"))
+_GET = WITH_TRAINING.where(RT.account_id == bindparam("account_id"), RT.id == bindparam("id"))
 
 
 async def get(connection: AsyncConnection, account_id: int, realized_training_id: int) -> AnyRow | None:
@@ -87,7 +87,7 @@ async def search(
         conditions.append(RT.session_ends_on > filters.ends_after)
     return await paginate(
         connection,
-        _WITH_TRAINING.where(*conditions),
+        WITH_TRAINING.where(*conditions),
         RT.id,
         request,
         lambda row: int(row.id),

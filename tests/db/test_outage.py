@@ -65,46 +65,46 @@ async def relay(databases: SQLiteDatabases | PostgresDatabases, database_url: st
         await relay.stop()
 
 
-async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, database_url: str) -> None:
-    through_relay = make_url(database_url).set(host="127.0.0.1", port=relay.port)
-    app = create_app(Settings(database_url=through_relay.render_as_string(hide_password=False)))
-    token = (await issue_api_key(app.state.database, name="t", role="write")).token
-    headers = {"Authorization": f"lucca application={token}"}
-    path = "/talent-training/api/v2/realized-trainings"
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-        assert (await http.get("/ready")).status_code == 200
-        assert (await http.get(path, headers=headers)).status_code == 200
-
-        created_id = 1  # any id: the database cannot be asked
-        await relay.stop()
-        down = await http.get("/ready")
-        refused = await http.get(path, headers=headers)
-        by_id = await http.get(f"{path}/{created_id}", headers=headers)
-        assert by_id.status_code == 503
-        assert down.status_code == 503
-        assert refused.status_code == 503
-        assert refused.headers["content-type"] == "application/problem+json"
-        assert refused.headers["retry-after"] == "1"
-
-        await relay.start()
-        assert (await http.get("/ready")).status_code == 200
-        assert (await http.get(path, headers=headers)).status_code == 200
-    await app.state.database.dispose()
+PATH = "/talent-training/api/v2/realized-trainings"
 
 
-async def test_a_restart_while_idle_costs_at_most_one_request(relay: Relay, database_url: str) -> None:
+@pytest.fixture
+async def http(relay: Relay, database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app that reaches PostgreSQL through the relay, holding a key of its own."""
     through_relay = make_url(database_url).set(host="127.0.0.1", port=relay.port)
     app = create_app(Settings(database_url=through_relay.render_as_string(hide_password=False)))
     token = (await issue_api_key(app.state.database, name="t", role="read")).token
     headers = {"Authorization": f"lucca application={token}"}
-    path = "/talent-training/api/v2/realized-trainings"
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
-        assert (await http.get(path, headers=headers)).status_code == 200
-
-        await relay.stop()  # every pooled connection dies while no request is running
-        await relay.start()
-
-        statuses = [(await http.get(path, headers=headers)).status_code for _ in range(3)]
-        # The first use of a dead connection fails (503, never 500) and discards the pool; then healed.
-        assert statuses in ([200, 200, 200], [503, 200, 200])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+    ) as client:
+        yield client
     await app.state.database.dispose()
+
+
+async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, http: httpx.AsyncClient) -> None:
+    assert (await http.get("/ready")).status_code == 200
+    assert (await http.get(PATH)).status_code == 200
+
+    await relay.stop()
+    down = await http.get("/ready")
+    refused = await http.get(PATH)
+    by_id = await http.get(f"{PATH}/1")  # the GET-by-id shortcut must hand over, not fail
+    assert (down.status_code, refused.status_code, by_id.status_code) == (503, 503, 503)
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.headers["retry-after"] == "1"
+
+    await relay.start()
+    assert (await http.get("/ready")).status_code == 200
+    assert (await http.get(PATH)).status_code == 200
+
+
+async def test_a_restart_while_idle_costs_at_most_one_request(relay: Relay, http: httpx.AsyncClient) -> None:
+    assert (await http.get(PATH)).status_code == 200
+
+    await relay.stop()  # every pooled connection dies while no request is running
+    await relay.start()
+
+    statuses = [(await http.get(PATH)).status_code for _ in range(3)]
+    # The first use of a dead connection fails (503, never 500) and discards the pool; then healed.
+    assert statuses in ([200, 200, 200], [503, 200, 200])

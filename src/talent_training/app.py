@@ -8,8 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import compile_path
@@ -19,7 +18,13 @@ from talent_training import __version__, health
 from talent_training.catalog.router import router as catalog_router
 from talent_training.contract import openapi
 from talent_training.db.database import Database
-from talent_training.kit.problems import DomainError, domain_error_response, problem_response
+from talent_training.db.errors import UNAVAILABLE, is_unavailable
+from talent_training.kit.problems import (
+    DomainError,
+    domain_error_response,
+    problem_response,
+    unavailable_response,
+)
 from talent_training.realized_trainings.fast_path import FastGetById
 from talent_training.realized_trainings.router import router as realized_trainings_router
 from talent_training.settings import Settings
@@ -30,7 +35,10 @@ logger = logging.getLogger("talent_training")
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     database = Database(
-        settings.database_url, pool_size=settings.db_pool_size, max_overflow=settings.db_max_overflow
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        timeout=settings.db_pool_timeout,
     )
 
     @asynccontextmanager
@@ -99,15 +107,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         return problem_response(exc.status_code, detail, headers=headers)
 
     async def _database_unavailable(_request: Request, exc: Exception) -> Response:
-        # A client cannot cause these: the database is down, unreachable, locked for too long, or out of
-        # connections. Say so (503, retry) rather than 500; the pool heals when the database returns.
+        # A client cannot cause these (db/errors.py): say so (503, retry) rather than 500.
         logger.error("database unavailable: %s: %s", exc.__class__.__name__, exc)
-        return problem_response(
-            503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
-        )
+        return unavailable_response()
 
-    for unavailable in (OperationalError, InterfaceError, OSError, TimeoutError, SQLAlchemyTimeoutError):
+    for unavailable in UNAVAILABLE:
         app.add_exception_handler(unavailable, _database_unavailable)
+
+    @app.exception_handler(DBAPIError)
+    async def _database_error(request: Request, exc: DBAPIError) -> Response:
+        if is_unavailable(exc):  # e.g. a connection the server closed, now discarded with its pool
+            return await _database_unavailable(request, exc)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:

@@ -11,6 +11,12 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/talent-training.db"
+_ASYNC_DRIVERS = {
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+}
+_ASYNC_DRIVERS |= {driver: driver for driver in list(_ASYNC_DRIVERS.values())}
 
 
 class Settings(BaseSettings):
@@ -26,19 +32,24 @@ class Settings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64)
     db_pool_size: int = Field(default=20, ge=1, le=200, description="Connections kept open per worker")
     db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections under bursts")
+    db_pool_timeout: float = Field(
+        default=5, gt=0, le=300, description="Seconds to wait for a free or new connection before a 503"
+    )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
     access_log: bool = Field(default=True, description="Log every request (uvicorn's access log)")
 
     @field_validator("database_url")
     @classmethod
-    def _sqlalchemy_url(cls, value: str) -> str:
+    def _async_sqlalchemy_url(cls, value: str) -> str:
+        """`postgresql://` and `sqlite://` get the async drivers we ship; other drivers are refused."""
         try:
-            backend = make_url(value).get_backend_name()
+            url = make_url(value)
         except ArgumentError:
             raise ValueError("is not an SQLAlchemy URL (e.g. postgresql+asyncpg://user@host/db)") from None
-        if backend not in ("sqlite", "postgresql"):
-            raise ValueError(f"{backend} is not supported: use sqlite+aiosqlite or postgresql+asyncpg")
-        return value
+        drivername = _ASYNC_DRIVERS.get(url.drivername, url.drivername)
+        if drivername not in _ASYNC_DRIVERS.values():
+            raise ValueError(f"{url.drivername} is not supported: use postgresql+asyncpg or sqlite+aiosqlite")
+        return url.set(drivername=drivername).render_as_string(hide_password=False)
 
     @field_validator("timezone")
     @classmethod

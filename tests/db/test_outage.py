@@ -1,4 +1,4 @@
-"""PostgreSQL going away and coming back: 503 while it is gone, healed without a restart.
+"""The database going away and coming back: 503 while it is gone, healed without a restart.
 
 The outage is real: the service reaches PostgreSQL through a TCP relay that the test cuts, which drops
 every pooled connection exactly as a database restart or a network failure would.
@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
@@ -18,6 +19,7 @@ from talent_training.accounts.service import issue_api_key
 from talent_training.app import create_app
 from talent_training.settings import Settings
 from tests.databases import PostgresDatabases, SQLiteDatabases
+from tests.factories import realized_body, training_body
 
 
 class Relay:
@@ -108,3 +110,72 @@ async def test_a_restart_while_idle_costs_at_most_one_request(relay: Relay, http
     statuses = [(await http.get(PATH)).status_code for _ in range(3)]
     # The first use of a dead connection fails (503, never 500) and discards the pool; then healed.
     assert statuses in ([200, 200, 200], [503, 200, 200])
+
+
+@pytest.fixture
+def postgres_only(databases: SQLiteDatabases | PostgresDatabases) -> None:
+    if not isinstance(databases, PostgresDatabases):
+        pytest.skip("backends to terminate exist on PostgreSQL only")
+
+
+async def terminate_backends(database_url: str) -> None:
+    url = make_url(database_url)
+    admin = await asyncpg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False))
+    try:
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = $1 AND pid <> pg_backend_pid()",
+            url.database,
+        )
+    finally:
+        await admin.close()
+
+
+async def test_killed_backends_cost_at_most_one_503_and_never_a_500(
+    postgres_only: None, database_url: str
+) -> None:
+    app = create_app(Settings(database_url=database_url, db_pool_size=3, db_max_overflow=0))
+    token = (await issue_api_key(app.state.database, name="t", role="write")).token
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # a 500 must show as a 500
+    headers = {"Authorization": f"lucca application={token}"}
+    async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as http:
+        training = await http.post("/talent-training/api/v1/trainings", json=training_body())
+        first = await http.post(PATH, json=realized_body(training.json()["id"], ownerId=999_999))
+        for round_ in range(10):
+            # Every pooled connection in use once, then killed by the server while idle.
+            await asyncio.gather(
+                *(http.get(f"{PATH}/{first.json()['id']}") for _ in range(6)), http.get(PATH)
+            )
+            await terminate_backends(database_url)
+
+            statuses = []
+            for n in range(4):
+                body = realized_body(training.json()["id"], ownerId=1000 * round_ + n + 1)
+                statuses += [
+                    (await http.post(PATH, json=body)).status_code,
+                    (await http.get(PATH)).status_code,
+                ]
+
+            assert 500 not in statuses, statuses
+            assert statuses.count(503) <= 1, statuses
+            assert statuses[-2:] == [201, 200], statuses
+    await app.state.database.dispose()
+
+
+async def test_an_exhausted_pool_is_a_prompt_503_on_get_by_id(database_url: str) -> None:
+    app = create_app(
+        Settings(database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3)
+    )
+    token = (await issue_api_key(app.state.database, name="t", role="read")).token
+    headers = {"Authorization": f"lucca application={token}"}
+    async with (
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+        ) as http,
+        app.state.database.read_connection(),
+    ):  # the only connection is taken
+        response = await http.get(f"{PATH}/1")
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.headers["retry-after"] == "1"
+    await app.state.database.dispose()

@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from talent_training.db.errors import mark_dead_connections
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
-CONNECT_TIMEOUT_S = 5
 
 
 def is_sqlite(url: str | URL) -> bool:
@@ -54,31 +55,46 @@ def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
         connection.exec_driver_sql(begin)
 
 
-def create_engine_for(url: str, *, pool_size: int, max_overflow: int, begin: str = "BEGIN") -> AsyncEngine:
+def create_engine_for(
+    url: str, *, pool_size: int, max_overflow: int, timeout: float = 5, begin: str = "BEGIN"
+) -> AsyncEngine:
     if is_sqlite(url):
         ensure_sqlite_directory(url)
-        engine = create_async_engine(url, pool_size=pool_size, max_overflow=max_overflow)
+        engine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=timeout
+        )
         _configure_sqlite(engine, begin)
         return engine
     # No pre-ping (a round trip on every checkout): a connection that died with a database restart fails
-    # its request with a 503, which makes SQLAlchemy discard every pooled connection, and the next request
-    # connects afresh. The timeouts turn an unreachable server into a prompt 503 rather than a hung request.
-    return create_async_engine(
+    # its request with a 503, which makes SQLAlchemy discard every pooled connection (mark_dead_connections),
+    # and the next request connects afresh. The timeouts turn an unreachable server into a prompt 503.
+    engine = create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=max_overflow,
-        pool_timeout=CONNECT_TIMEOUT_S,
-        connect_args={"timeout": CONNECT_TIMEOUT_S},
+        pool_timeout=timeout,
+        connect_args={"timeout": timeout},
     )
+    event.listen(engine.sync_engine, "handle_error", mark_dead_connections)
+    return engine
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, timeout: float = 5) -> None:
         self.url = url
         self.is_sqlite = is_sqlite(url)
-        self._read_engine = create_engine_for(url, pool_size=pool_size, max_overflow=max_overflow)
+        self._read_engine = create_engine_for(
+            url, pool_size=pool_size, max_overflow=max_overflow, timeout=timeout
+        )
         if self.is_sqlite:
-            self._write_engine = create_engine_for(url, pool_size=1, max_overflow=0, begin="BEGIN IMMEDIATE")
+            # Writers queue for the one write connection: allow them the SQLite busy timeout, not the pool's.
+            self._write_engine = create_engine_for(
+                url,
+                pool_size=1,
+                max_overflow=0,
+                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
+                begin="BEGIN IMMEDIATE",
+            )
         else:
             self._write_engine = self._read_engine
             # Reads need no transaction on PostgreSQL: each statement sees a consistent snapshot, and

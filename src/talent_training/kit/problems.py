@@ -93,3 +93,9 @@ def problem_response(
 def domain_error_response(error: DomainError) -> Response:
     headers = {"WWW-Authenticate": "lucca"} if error.status == 401 else None
     return problem_response(error.status, error.detail, error.errors, headers)
+
+
+def unavailable_response() -> Response:
+    return problem_response(
+        503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
+    )

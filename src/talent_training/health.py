@@ -12,7 +12,7 @@ from talent_training.db.migrate import head_revision, schema_revision
 from talent_training.kit.json import JSONResponse
 from talent_training.kit.problems import problem_response
 
-router = APIRouter(include_in_schema=True, tags=["Operations"])
+router = APIRouter(tags=["Operations"])
 
 
 @router.get("/health", operation_id="ops.health", summary="The process is alive")

@@ -28,16 +28,6 @@ class TrainingState(StrEnum):
     ARCHIVED = "Archived"
 
 
-class Language(StrEnum):
-    DE = "De"
-    EN = "En"
-    ES = "Es"
-    FR = "Fr"
-    IT = "It"
-    NL = "Nl"
-    PT = "Pt"
-
-
 def _not_blank(value: str) -> str:
     if not value.strip():
         raise ValueError("must not be blank")
@@ -70,6 +60,8 @@ class ProviderCreate(Input):
 
 
 class NameTranslations(Input):
+    """`t9n.name`: the seven languages Lucca translates into; any other key is refused."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     De: Translation | None = None

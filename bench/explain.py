@@ -63,8 +63,8 @@ async def _captured(
 
     event.listen(database._write_engine.sync_engine, "before_cursor_execute", capture)
     try:
-        async with database.reading() as session:
-            await repository.search(session, account_id, filters, request)
+        async with database.read_connection() as connection:
+            await repository.search(connection, account_id, filters, request)
     finally:
         await database.dispose()
     return statements

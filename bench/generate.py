@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
@@ -87,11 +88,11 @@ async def _catalog(
 
 def _realized(
     account_id: int, rows: int, owners: int, trainings: list[int], rng: random.Random
-) -> list[tuple]:
+) -> list[tuple[Any, ...]]:
     """Unique (owner, training, last day), as the constraint requires; ids come from the sequence."""
     seen: set[int] = set()
     now = datetime.now(UTC)
-    records = []
+    records: list[tuple[Any, ...]] = []
     while len(records) < rows:
         owner, training, day = rng.randint(1, owners), rng.choice(trainings), rng.randrange(DAYS)
         key = (owner * 100_000 + training) * 10_000 + day

@@ -106,9 +106,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
         return problem_response(exc.status_code, detail, headers=headers)
 
-    async def _database_unavailable(_request: Request, exc: Exception) -> Response:
+    async def _database_unavailable(request: Request, exc: Exception) -> Response:
         # A client cannot cause these (db/errors.py): say so (503, retry) rather than 500.
         logger.error("database unavailable: %s: %s", exc.__class__.__name__, exc)
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            await request.app.state.database.connections_lost()
         return unavailable_response()
 
     for unavailable in UNAVAILABLE:

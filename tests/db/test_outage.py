@@ -13,10 +13,12 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from talent_training.accounts.service import issue_api_key
 from talent_training.app import create_app
+from talent_training.db.database import Database
 from talent_training.settings import Settings
 from tests.databases import PostgresDatabases, SQLiteDatabases
 from tests.factories import realized_body, training_body
@@ -162,6 +164,21 @@ async def test_killed_backends_cost_at_most_one_503_and_never_a_500(
     await app.state.database.dispose()
 
 
+@contextlib.asynccontextmanager
+async def only_connection_taken(database: Database) -> AsyncIterator[None]:
+    """Holds the one connection GET by id would use: SQLAlchemy's on SQLite, the driver's on PostgreSQL."""
+    if database.is_sqlite:
+        async with database.read_connection():
+            yield
+        return
+    sleeper = asyncio.create_task(database.query_one(select(func.pg_sleep(2)), {}))
+    await asyncio.sleep(0.3)  # connected and sleeping
+    try:
+        yield
+    finally:
+        await sleeper
+
+
 async def test_an_exhausted_pool_is_a_prompt_503_on_get_by_id(database_url: str) -> None:
     app = create_app(
         Settings(database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3)
@@ -172,8 +189,8 @@ async def test_an_exhausted_pool_is_a_prompt_503_on_get_by_id(database_url: str)
         httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
         ) as http,
-        app.state.database.read_connection(),
-    ):  # the only connection is taken
+        only_connection_taken(app.state.database),
+    ):
         response = await http.get(f"{PATH}/1")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"

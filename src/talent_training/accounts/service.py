@@ -115,8 +115,7 @@ async def verify_api_key(database: Database, token: str) -> Principal | None:
     if parts is None:
         return None
     prefix, secret = parts
-    async with database.read_connection() as connection:
-        row = (await connection.execute(_ACTIVE_KEY, {"prefix": prefix})).first()
+    row = await database.query_one(_ACTIVE_KEY, {"prefix": prefix})
     if row is None or not secret_matches(secret, row.secret_sha256):
         return None
     return Principal(account_id=row.account_id, key_id=row.id, role=Role(row.role))

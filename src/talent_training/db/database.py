@@ -8,7 +8,7 @@ On PostgreSQL both share one pool.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.sql.base import Executable
 
+from talent_training.db.driver import PostgresDriver
 from talent_training.db.errors import mark_dead_connections
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -100,6 +102,13 @@ class Database:
             # Reads need no transaction on PostgreSQL: each statement sees a consistent snapshot, and
             # skipping BEGIN/COMMIT saves two round trips per request (they share the write pool).
             self._read_engine = self._write_engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._driver = (
+            None
+            if self.is_sqlite
+            else PostgresDriver(
+                self._write_engine.url, self._write_engine.dialect, pool_size=pool_size, timeout=timeout
+            )
+        )
         self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
         self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
         self.cache: dict[str, Any] = {}
@@ -132,7 +141,32 @@ class Database:
         async with self._write_engine.begin() as connection:
             yield connection
 
+    # The hottest statements (key check, GET by id, recording a realized training) skip SQLAlchemy's
+    # execution layer on PostgreSQL: see db/driver.py. Each is one statement, so it needs no transaction.
+    async def query_one(self, statement: Executable, params: Mapping[str, Any]) -> Any | None:
+        """The first row of a read statement built once at import, or None."""
+        if self._driver is not None:
+            return await self._driver.fetch_one(statement, params)
+        async with self.read_connection() as connection:
+            return (await connection.execute(statement, params)).first()
+
+    async def execute_one(self, statement: Executable, params: Mapping[str, Any]) -> Any | None:
+        """A write in one statement, atomic on its own, and the first row it returns, or None."""
+        if self._driver is not None:
+            return await self._driver.fetch_one(statement, params)
+        async with self.write_transaction() as connection:
+            return (await connection.execute(statement, params)).first()
+
+    async def connections_lost(self) -> None:
+        """A connection was found dead: the server restarted or killed it, and every pooled connection of
+        both pools is suspect. Each is replaced before its next use: one request pays, not one per pool."""
+        if self._driver is not None:
+            await self._driver.expire()
+            await self._write_engine.dispose()
+
     async def dispose(self) -> None:
+        if self._driver is not None:
+            await self._driver.close()
         await self._write_engine.dispose()
         if self.is_sqlite:
             await self._read_engine.dispose()

@@ -48,13 +48,14 @@ class FastGetById:
             try:
                 body = await self._answer(scope)
             except Exception as exc:
-                if is_unavailable(exc) and not (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+                if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+                    # A connection that just died: both pools are renewed, and the full app tries afresh.
+                    await self.database.connections_lost()
+                elif is_unavailable(exc):
                     # Unreachable or out of connections: the full application would wait as long again.
                     await unavailable_response()(scope, receive, send)
                     return
-                body = (
-                    None  # a connection that just died (its pool is discarded): the full app retries afresh
-                )
+                body = None
             if body is not None:
                 headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
                 await send({"type": "http.response.start", "status": 200, "headers": headers})
@@ -72,9 +73,7 @@ class FastGetById:
         if parts is None:
             return None
         prefix, secret = parts
-        async with self.database.read_connection() as connection:
-            found = await connection.execute(_KEY_AND_RECORD, {"prefix": prefix, "id": int(matched.group(1))})
-            row = found.first()
+        row = await self.database.query_one(_KEY_AND_RECORD, {"prefix": prefix, "id": int(matched.group(1))})
         if row is None or not secret_matches(secret, row.secret_sha256):
             return None
         return orjson.dumps(realized_training_json(row))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import Date, DateTime, Integer, and_, bindparam, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Provider, Training
+from talent_training.db.database import Database
 from talent_training.db.paging import AnyRow, AnySelect, paginate
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.realized_trainings.tables import RealizedTraining as RT
@@ -67,8 +69,8 @@ WITH_TRAINING: AnySelect = (
 _GET = WITH_TRAINING.where(RT.account_id == bindparam("account_id"), RT.id == bindparam("id"))
 
 
-async def get(connection: AsyncConnection, account_id: int, realized_training_id: int) -> AnyRow | None:
-    return (await connection.execute(_GET, {"account_id": account_id, "id": realized_training_id})).first()
+async def get(database: Database, account_id: int, realized_training_id: int) -> Any | None:
+    return await database.query_one(_GET, {"account_id": account_id, "id": realized_training_id})
 
 
 async def search(
@@ -102,16 +104,40 @@ _TRAINING_FOR_RECORD = (
     )
     .where(Training.account_id == bindparam("account_id"), Training.id == bindparam("id"))
 )
-_INSERT = insert(RT).returning(RT.id)
+_RECORDED = (
+    RT.account_id, RT.owner_id, RT.training_id, RT.session_starts_on, RT.session_ends_on,
+    RT.duration_hundredths, RT.has_attended, RT.created_at,
+)  # fmt: skip
+_INSERT_IF_READY = (
+    insert(RT)
+    .from_select(
+        _RECORDED,
+        select(
+            Training.account_id,
+            bindparam("owner_id", type_=Integer),
+            Training.id,
+            bindparam("session_starts_on", type_=Date),
+            bindparam("session_ends_on", type_=Date),
+            bindparam("duration_hundredths", type_=Integer),
+            true(),  # hasAttended: a recorded training was attended (docs/decisions.md)
+            bindparam("created_at", type_=DateTime(timezone=True)),
+        ).where(
+            Training.account_id == bindparam("account_id"),
+            Training.id == bindparam("training_id"),
+            Training.state == TrainingState.READY.value,
+        ),
+    )
+    .returning(RT.id)
+)
 
 
-async def training_for_record(
-    connection: AsyncConnection, account_id: int, training_id: int
-) -> AnyRow | None:
+async def training_for_record(database: Database, account_id: int, training_id: int) -> Any | None:
     """The training a new record points at: its state, and what the record's `training` shows of it."""
-    found = await connection.execute(_TRAINING_FOR_RECORD, {"account_id": account_id, "id": training_id})
-    return found.first()
+    return await database.query_one(_TRAINING_FOR_RECORD, {"account_id": account_id, "id": training_id})
 
 
-async def insert_record(connection: AsyncConnection, values: dict[str, object]) -> int:
-    return int((await connection.execute(_INSERT, values)).scalar_one())
+async def insert_if_ready(database: Database, values: dict[str, object]) -> int | None:
+    """The new record's id; None if its training is not Ready at that very moment. One statement: a training
+    archived meanwhile cannot gain a record, and no transaction is needed around it."""
+    inserted = await database.execute_one(_INSERT_IF_READY, values)
+    return None if inserted is None else int(inserted.id)

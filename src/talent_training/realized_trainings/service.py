@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from talent_training.catalog.schemas import TrainingState
+from talent_training.db.base import utcnow
 from talent_training.db.database import Database
 from talent_training.db.errors import is_unique_violation
 from talent_training.db.paging import AnyRow
@@ -27,34 +29,33 @@ async def record(
         raise RuleViolation("sessionEndsOn", f"must not be after today ({today.isoformat()})")
     if data.sessionStartsOn > data.sessionEndsOn:
         raise RuleViolation("sessionStartsOn", "must not be after sessionEndsOn")
-    async with database.write_transaction() as connection:
-        training = await repository.training_for_record(connection, account_id, data.trainingId)
-        if training is None:
-            raise RuleViolation("trainingId", f"training {data.trainingId} does not exist")
-        if training.state != TrainingState.READY:
-            raise RuleViolation(
-                "trainingId", f"training {data.trainingId} is {training.state}: it must be Ready"
-            )
-        hundredths = hours_to_hundredths(data.durationInHours)
-        values = {
-            "account_id": account_id,
-            "owner_id": data.ownerId,
-            "training_id": data.trainingId,
-            "session_starts_on": data.sessionStartsOn,
-            "session_ends_on": data.sessionEndsOn,
-            "duration_hundredths": hundredths,
-            "has_attended": True,
-        }
-        try:
-            new_id = await repository.insert_record(connection, values)
-        except IntegrityError as exc:
-            if is_unique_violation(exc):
-                raise Conflict(
-                    f"Employee {data.ownerId} already has a realized training of training {data.trainingId} "
-                    f"ending on {data.sessionEndsOn.isoformat()}.",
-                    "sessionEndsOn",
-                ) from None
-            raise
+    training = await repository.training_for_record(database, account_id, data.trainingId)
+    if training is None:
+        raise RuleViolation("trainingId", f"training {data.trainingId} does not exist")
+    if training.state != TrainingState.READY:
+        raise RuleViolation("trainingId", f"training {data.trainingId} is {training.state}: it must be Ready")
+    hundredths = hours_to_hundredths(data.durationInHours)
+    values = {
+        "account_id": account_id,
+        "owner_id": data.ownerId,
+        "training_id": data.trainingId,
+        "session_starts_on": data.sessionStartsOn,
+        "session_ends_on": data.sessionEndsOn,
+        "duration_hundredths": hundredths,
+        "created_at": utcnow(),
+    }
+    try:
+        new_id = await repository.insert_if_ready(database, values)
+    except IntegrityError as exc:
+        if is_unique_violation(exc):
+            raise Conflict(
+                f"Employee {data.ownerId} already has a realized training of training {data.trainingId} "
+                f"ending on {data.sessionEndsOn.isoformat()}.",
+                "sessionEndsOn",
+            ) from None
+        raise
+    if new_id is None:  # archived between the two statements
+        raise RuleViolation("trainingId", f"training {data.trainingId} is no longer Ready: it must be Ready")
     # Everything the answer shows is known here: no need to read the new row back.
     return RecordedRow(
         new_id, data.ownerId, data.trainingId, data.sessionStartsOn, data.sessionEndsOn,
@@ -63,9 +64,8 @@ async def record(
     )  # fmt: skip
 
 
-async def get(database: Database, account_id: int, realized_training_id: int) -> AnyRow:
-    async with database.read_connection() as connection:
-        row = await repository.get(connection, account_id, realized_training_id)
+async def get(database: Database, account_id: int, realized_training_id: int) -> Any:
+    row = await repository.get(database, account_id, realized_training_id)
     if row is None:
         raise NotFound(f"Realized training {realized_training_id}")
     return row

@@ -104,8 +104,13 @@ class PostgresDriver:
         pool = self._pool or await self._open()
         args = compiled.arguments(params)
         try:
-            async with pool.acquire(timeout=self._timeout) as connection:
+            # asyncio.timeout rather than acquire(timeout=...): the latter runs every acquire in a new task.
+            async with asyncio.timeout(self._timeout):
+                connection = await pool.acquire()
+            try:
                 record = await connection.fetchrow(compiled.sql, *args)
+            finally:
+                await pool.release(connection)
         except (OSError, TimeoutError):  # unreachable, or no connection free in time: answered 503
             raise
         except asyncpg.IntegrityConstraintViolationError as exc:

@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import Date, DateTime, Integer, and_, bindparam, insert, select, true
+from sqlalchemy import CTE, Date, DateTime, Integer, Subquery, and_, bindparam, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.dml import ReturningInsert
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Provider, Training
@@ -98,46 +99,71 @@ async def search(
 
 
 _TRAINING_FOR_RECORD = (
-    select(Training.state, Training.title, Training.category_id, Training.level, Provider.website_href)
+    select(
+        Training.account_id,
+        Training.id,
+        Training.state,
+        Training.title,
+        Training.category_id,
+        Training.level,
+        Provider.website_href,
+    )
     .outerjoin(
         Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
     )
-    .where(Training.account_id == bindparam("account_id"), Training.id == bindparam("id"))
+    .where(Training.account_id == bindparam("account_id"), Training.id == bindparam("training_id"))
 )
 _RECORDED = (
     RT.account_id, RT.owner_id, RT.training_id, RT.session_starts_on, RT.session_ends_on,
     RT.duration_hundredths, RT.has_attended, RT.created_at,
 )  # fmt: skip
-_INSERT_IF_READY = (
-    insert(RT)
-    .from_select(
-        _RECORDED,
-        select(
-            Training.account_id,
-            bindparam("owner_id", type_=Integer),
-            Training.id,
-            bindparam("session_starts_on", type_=Date),
-            bindparam("session_ends_on", type_=Date),
-            bindparam("duration_hundredths", type_=Integer),
-            true(),  # hasAttended: a recorded training was attended (docs/decisions.md)
-            bindparam("created_at", type_=DateTime(timezone=True)),
-        ).where(
-            Training.account_id == bindparam("account_id"),
-            Training.id == bindparam("training_id"),
-            Training.state == TrainingState.READY.value,
-        ),
+
+
+def _insert_if_ready(training: Subquery | CTE) -> ReturningInsert[int]:
+    """The new record, inserted from a row of _TRAINING_FOR_RECORD only if that training is Ready."""
+    return (
+        insert(RT)
+        .from_select(
+            _RECORDED,
+            select(
+                training.c.account_id,
+                bindparam("owner_id", type_=Integer),
+                training.c.id,
+                bindparam("session_starts_on", type_=Date),
+                bindparam("session_ends_on", type_=Date),
+                bindparam("duration_hundredths", type_=Integer),
+                true(),  # hasAttended: a recorded training was attended (docs/decisions.md)
+                bindparam("created_at", type_=DateTime(timezone=True)),
+            ).where(training.c.state == TrainingState.READY.value),
+        )
+        .returning(RT.id)
     )
-    .returning(RT.id)
-)
 
 
-async def training_for_record(database: Database, account_id: int, training_id: int) -> Any | None:
-    """The training a new record points at: its state, and what the record's `training` shows of it."""
-    return await database.query_one(_TRAINING_FOR_RECORD, {"account_id": account_id, "id": training_id})
+# On PostgreSQL one statement reads the training and inserts from that same snapshot: a round trip is
+# most of a POST's cost (docs/benchmarks.md).
+_training = _TRAINING_FOR_RECORD.cte("training")
+_inserted = _insert_if_ready(_training).cte("inserted")
+_RECORD_IN_ONE = select(
+    _training.c.state,
+    _training.c.title,
+    _training.c.category_id,
+    _training.c.level,
+    _training.c.website_href,
+    _inserted.c.id.label("new_id"),
+).select_from(_training.outerjoin(_inserted, true()))
+# SQLite has no INSERT inside WITH: the same two steps run in one transaction.
+_INSERT_IF_READY = _insert_if_ready(_TRAINING_FOR_RECORD.subquery("training"))
 
 
-async def insert_if_ready(database: Database, values: dict[str, object]) -> int | None:
-    """The new record's id; None if its training is not Ready at that very moment. One statement: a training
-    archived meanwhile cannot gain a record, and no transaction is needed around it."""
-    inserted = await database.execute_one(_INSERT_IF_READY, values)
-    return None if inserted is None else int(inserted.id)
+async def record(database: Database, values: dict[str, object]) -> tuple[Any | None, int | None]:
+    """(the training the new record points at, the new record's id): (None, None) when there is no such
+    training, (training, None) when it is not Ready. Atomic, and one round trip on PostgreSQL."""
+    if not database.is_sqlite:
+        row = await database.execute_one(_RECORD_IN_ONE, values)
+        return (None, None) if row is None else (row, row.new_id)
+    async with database.write_transaction() as connection:
+        training = (await connection.execute(_TRAINING_FOR_RECORD, values)).first()
+        if training is None or training.state != TrainingState.READY:
+            return training, None
+        return training, (await connection.execute(_INSERT_IF_READY, values)).scalar_one()

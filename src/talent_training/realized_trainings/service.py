@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from talent_training.catalog.schemas import TrainingState
 from talent_training.db.base import utcnow
 from talent_training.db.database import Database
 from talent_training.db.errors import is_unique_violation
@@ -29,11 +28,6 @@ async def record(
         raise RuleViolation("sessionEndsOn", f"must not be after today ({today.isoformat()})")
     if data.sessionStartsOn > data.sessionEndsOn:
         raise RuleViolation("sessionStartsOn", "must not be after sessionEndsOn")
-    training = await repository.training_for_record(database, account_id, data.trainingId)
-    if training is None:
-        raise RuleViolation("trainingId", f"training {data.trainingId} does not exist")
-    if training.state != TrainingState.READY:
-        raise RuleViolation("trainingId", f"training {data.trainingId} is {training.state}: it must be Ready")
     hundredths = hours_to_hundredths(data.durationInHours)
     values = {
         "account_id": account_id,
@@ -45,7 +39,7 @@ async def record(
         "created_at": utcnow(),
     }
     try:
-        new_id = await repository.insert_if_ready(database, values)
+        training, new_id = await repository.record(database, values)
     except IntegrityError as exc:
         if is_unique_violation(exc):
             raise Conflict(
@@ -54,8 +48,10 @@ async def record(
                 "sessionEndsOn",
             ) from None
         raise
-    if new_id is None:  # archived between the two statements
-        raise RuleViolation("trainingId", f"training {data.trainingId} is no longer Ready: it must be Ready")
+    if training is None:
+        raise RuleViolation("trainingId", f"training {data.trainingId} does not exist")
+    if new_id is None:
+        raise RuleViolation("trainingId", f"training {data.trainingId} is {training.state}: it must be Ready")
     # Everything the answer shows is known here: no need to read the new row back.
     return RecordedRow(
         new_id, data.ownerId, data.trainingId, data.sessionStartsOn, data.sessionEndsOn,

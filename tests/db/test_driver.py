@@ -1,4 +1,4 @@
-"""The statements run on asyncpg directly (db/driver.py): only those it can run exactly as SQLAlchemy would."""
+"""Statements run on asyncpg directly (db/driver.py): only those it can run exactly as SQLAlchemy would."""
 
 from __future__ import annotations
 

@@ -30,8 +30,11 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    db_pool_size: int = Field(default=20, ge=1, le=200, description="Connections kept open per worker")
-    db_max_overflow: int = Field(default=10, ge=0, le=200, description="Extra connections under bursts")
+    # Each worker has two pools on PostgreSQL (db/driver.py): at most 2 x pool size + overflow connections.
+    db_pool_size: int = Field(default=16, ge=1, le=200, description="Connections per pool, per worker")
+    db_max_overflow: int = Field(
+        default=4, ge=0, le=200, description="Extra connections under bursts (SQLAlchemy's pool)"
+    )
     db_pool_timeout: float = Field(
         default=5, gt=0, le=300, description="Seconds to wait for a free or new connection before a 503"
     )

@@ -24,8 +24,9 @@ from talent_training.kit.problems import (
     domain_error_response,
     problem_response,
     unavailable_response,
+    unexpected_response,
 )
-from talent_training.realized_trainings.fast_path import FastGetById
+from talent_training.realized_trainings.fast_path import Shortcuts
 from talent_training.realized_trainings.router import router as realized_trainings_router
 from talent_training.settings import Settings
 
@@ -66,9 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 class TalentTraining(FastAPI):
     def build_middleware_stack(self) -> ASGIApp:
-        # The GET-by-id shortcut goes around the whole stack: it answers only what the stack would answer
-        # the same way, and hands everything else to it (realized_trainings/fast_path.py).
-        return FastGetById(super().build_middleware_stack(), self.state.database)
+        # The shortcuts go around the whole stack: they answer only successes, exactly as the stack would,
+        # and hand everything else to it (realized_trainings/fast_path.py).
+        return Shortcuts(super().build_middleware_stack(), self, self.state.database)
 
 
 def _allowed_methods(app: FastAPI, request: Request) -> list[str]:
@@ -125,4 +126,4 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> Response:
         logger.exception("unexpected error", exc_info=exc)
-        return problem_response(500, "An unexpected error occurred; it has been logged.")
+        return unexpected_response()

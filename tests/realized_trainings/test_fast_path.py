@@ -1,13 +1,36 @@
-"""GET by id answered by the shortcut in front of the app (realized_trainings/fast_path.py): it must
-answer exactly what the full application would, and hand everything else over."""
+"""GET by id and POST answered by the shortcuts in front of the app (realized_trainings/fast_path.py): they
+must answer exactly what the full application would, and hand everything else over, with the body the client
+sent. Every other test of these two calls goes through them too."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import anyio
 import httpx
+import orjson
 from fastapi import FastAPI
 
 from talent_training.accounts.service import revoke_api_key
-from tests.factories import REALIZED, assert_problem, create_realized_training, create_training
+from tests.factories import (
+    REALIZED,
+    assert_problem,
+    count,
+    create_realized_training,
+    create_training,
+    realized_body,
+)
+
+# A body the full application cannot read again would leave it waiting for more: fail, do not hang.
+REPLAY_DEADLINE_S = 10
+
+
+def in_chunks(body: bytes, size: int = 7) -> AsyncIterator[bytes]:
+    async def chunks() -> AsyncIterator[bytes]:
+        for start in range(0, len(body), size):
+            yield body[start : start + size]
+
+    return chunks()
 
 
 async def test_the_answer_is_the_full_applications_own(client: httpx.AsyncClient) -> None:
@@ -48,3 +71,45 @@ async def test_wrong_keys_and_other_accounts_get_the_full_applications_errors(
     assert_problem(await client.get(f"{REALIZED}/{created['id'] + 1}"), 404)
     assert_problem(await client.get(f"{REALIZED}/2147483648"), 404)
     assert_problem(await client.get(f"{REALIZED}/0{created['id']}"), 404)
+
+
+async def test_a_post_sent_in_chunks_is_recorded_once(client: httpx.AsyncClient) -> None:
+    training = await create_training(client)
+    body = orjson.dumps(realized_body(training["id"], durationInHours=0.07))
+
+    response = await client.post(
+        REALIZED, content=in_chunks(body), headers={"Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 201, response.text
+    assert response.json() == (await client.get(f"{REALIZED}/{response.json()['id']}")).json()
+    assert await count(client, REALIZED) == 1
+
+
+async def test_a_refused_post_reaches_the_full_application_with_its_whole_body(
+    client: httpx.AsyncClient,
+) -> None:
+    # The shortcut reads the body before the rule fails: the full application must read it again, chunk by
+    # chunk, to name the field (a body it could not read would be 400 on `body`).
+    training = await create_training(client)
+    future = orjson.dumps(realized_body(training["id"], sessionEndsOn="2999-01-01"))
+    duplicate = orjson.dumps(realized_body(training["id"]))
+    await client.post(REALIZED, content=duplicate, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+
+    with anyio.fail_after(REPLAY_DEADLINE_S):
+        too_late = await client.post(REALIZED, content=in_chunks(future), headers=headers)
+        again = await client.post(REALIZED, content=in_chunks(duplicate), headers=headers)
+
+    assert_problem(too_late, 400, "sessionEndsOn")
+    assert_problem(again, 409, "sessionEndsOn")
+    assert await count(client, REALIZED) == 1
+
+
+async def test_a_read_key_may_not_post(make_client: object) -> None:
+    writer = await make_client("write")  # type: ignore[operator]
+    reader = await make_client("read")  # type: ignore[operator]
+    training = await create_training(writer)
+
+    assert_problem(await reader.post(REALIZED, json=realized_body(training["id"])), 403)
+    assert await count(writer, REALIZED) == 0

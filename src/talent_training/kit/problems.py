@@ -95,6 +95,10 @@ def domain_error_response(error: DomainError) -> Response:
     return problem_response(error.status, error.detail, error.errors, headers)
 
 
+def unexpected_response() -> Response:
+    return problem_response(500, "An unexpected error occurred; it has been logged.")
+
+
 def unavailable_response() -> Response:
     return problem_response(
         503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}

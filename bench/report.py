@@ -11,15 +11,18 @@ from typing import Any
 # Read off py-spy profiles of a worker under wrk load (`py-spy record -p PID -d 7 -f raw`), see the notes on
 # issue 4; kept here so that every report says how its figures were reached.
 PROFILE = [
-    "- **GET by id** is answered by a shortcut in front of the framework (`realized_trainings/fast_path.py`):",
-    "  one query checks the key and reads the record, the full application's serialiser writes the answer,",
-    "  and anything but a plain success goes to the full application, so every error is the application's.",
+    "- **GET by id and POST** are answered by shortcuts in front of the framework",
+    "  (`realized_trainings/fast_path.py`). GET: one query checks the key and reads the record, and the full",
+    "  application's serialiser writes the answer. POST: the application's own key check and endpoint function,",
+    "  called without FastAPI's routing and dependency machinery, which the profile showed to be about half of",
+    "  a POST's CPU time (890 → about 1,400 records/s with 2 workers). Anything but a success goes to the full",
+    "  application, with the body replayed, so every error is the application's.",
     "- **SQLAlchemy's asyncio layer** (connection checkout, greenlet switches, result wrapping) cost several",
     "  times the query on a primary-key read. The statements every request or the busiest ones make (the key",
     "  check, GET by id, recording a realized training) are still written with SQLAlchemy but run on asyncpg",
     "  directly, from a pool of their own (`db/driver.py`). Running only the query on asyncpg, with",
     "  SQLAlchemy's checkout kept, had measured no gain: the checkout was the cost. GET by id went from",
-    "  0.5 × to about 0.8 × the raw app on this machine.",
+    "  about 0.5 × to 0.8–0.9 × the raw app on this machine.",
     "- **asyncpg's pool** sends a reset query (`RESET ALL`, `UNLISTEN *`, …) on every release, a round trip",
     "  per statement. These connections never change session state, so it is skipped, in the raw app too so",
     "  that the limit stays the limit. `acquire(timeout=…)` runs each acquire in a task of its own;",
@@ -39,11 +42,11 @@ OBSTACLES = {
         "  a wider row) and FastAPI's own entry before the shortcut; the raw app checks no key at all.",
     ],
     "POST": [
-        "- **POST** goes through the whole framework (routing, dependencies, body parsing and validation), which",
-        "  the raw app skips; both make the same two statements. Under the POST load the machine has no idle",
-        "  CPU: the two workers take about 55 % of a core each, PostgreSQL about 80 % (seven index entries and a",
-        "  WAL flush per record) and wrk the rest, with about 20 % stolen by the hypervisor (`top`, `st`). The",
-        "  target is absolute; on a machine this size the raw limit itself is only about 1.5 × it.",
+        "- **POST**: both it and the raw app make the same two statements (the key check, then the record); the",
+        "  rest of the gap to the raw app is body parsing with exact decimals, validation of the model and the",
+        "  rules. Under the POST load the machine has no idle CPU: two workers, PostgreSQL (seven index entries",
+        "  and a WAL flush per record) and wrk share 2 cores, with some time stolen by the hypervisor",
+        "  (`top`, `st`).",
     ],
 }
 

@@ -138,13 +138,9 @@ class Shortcuts:
             return None
         return Response(orjson.dumps(realized_training_json(row)), headers=_JSON)
 
-    async def _record(self, scope: Scope, receive: Receive) -> Response | None:
-        scope["app"] = (
-            self.application
-        )  # as the application would set it: endpoints read their settings there
+    async def _record(self, scope: Scope, receive: Receive) -> Response:
+        # As the application would set it: endpoints read their settings there.
+        scope["app"] = self.application
         request = Request(scope, receive)
-        try:
-            principal = await authenticate(request)
-            return await create_realized_training(request, principal, self.database)
-        except DomainError:
-            return None
+        principal = await authenticate(request)
+        return await create_realized_training(request, principal, self.database)

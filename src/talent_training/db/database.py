@@ -159,10 +159,13 @@ class Database:
 
     async def connections_lost(self) -> None:
         """A connection was found dead: the server restarted or killed it, and every pooled connection of
-        both pools is suspect. Each is replaced before its next use: one request pays, not one per pool."""
+        both pools is suspect. Each is replaced before its next use: one request pays, not one per pool.
+        Connections in use finish what they are doing first."""
         if self._driver is not None:
             await self._driver.expire()
-            await self._write_engine.dispose()
+            # What SQLAlchemy does itself on a disconnect (Pool._invalidate): connections made before now are
+            # replaced at their next checkout. No public call does it without abandoning those in use.
+            self._write_engine.pool._invalidate(None)  # type: ignore[arg-type]
 
     async def dispose(self) -> None:
         if self._driver is not None:

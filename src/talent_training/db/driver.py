@@ -13,6 +13,7 @@ aware datetimes): `compile` refuses any other, so a column type that would need 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import namedtuple
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -25,9 +26,13 @@ from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
-# SQLSTATE classes that say the server or the connection is unusable, not the statement wrong: connection
-# exception, insufficient resources, operator intervention (shutdown, restart), system error.
-_UNAVAILABLE_CLASSES = frozenset({"08", "53", "57", "58"})
+# What says the connection is gone (and every pooled one with it, as after a restart): SQLSTATE class 08
+# (connection exception), admin or crash shutdown, a server still starting, an idle-session timeout.
+_DEAD_CONNECTION_STATES = ("08", "57P01", "57P02", "57P03", "57P05")
+# What says the server cannot serve now, with the connection still good: insufficient resources (too many
+# connections, disk full), operator intervention (query cancelled), system error. 503, nothing renewed.
+_BUSY_CLASSES = ("53", "57", "58")
+logger = logging.getLogger("talent_training")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,27 +108,40 @@ class PostgresDriver:
         compiled = self.statement(statement)
         pool = self._pool or await self._open()
         args = compiled.arguments(params)
+        connection: asyncpg.Connection | None = None
         try:
             # asyncio.timeout rather than acquire(timeout=...): the latter runs every acquire in a new task.
             async with asyncio.timeout(self._timeout):
                 connection = await pool.acquire()
-            try:
-                record = await connection.fetchrow(compiled.sql, *args)
-            finally:
-                await pool.release(connection)
+            record = await connection.fetchrow(compiled.sql, *args)
         except (OSError, TimeoutError):  # unreachable, or no connection free in time: answered 503
             raise
         except asyncpg.IntegrityConstraintViolationError as exc:
             raise IntegrityError(compiled.sql, args, exc) from exc
-        except ValueError:
-            raise  # asyncpg refusing a parameter's type: a bug of ours, a 500, never taken for an outage
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
-            if isinstance(exc, asyncpg.PostgresError) and exc.sqlstate[:2] not in _UNAVAILABLE_CLASSES:
-                raise DBAPIError(compiled.sql, args, exc) from exc
-            # The connection is dead or the server is going away: this request is answered 503, and
-            # Database.connections_lost renews both pools.
-            raise OperationalError(compiled.sql, args, exc, connection_invalidated=True) from exc
+        except asyncpg.PostgresError as exc:
+            dead = exc.sqlstate.startswith(_DEAD_CONNECTION_STATES)
+            if dead or exc.sqlstate.startswith(_BUSY_CLASSES):
+                raise OperationalError(compiled.sql, args, exc, connection_invalidated=dead) from exc
+            raise DBAPIError(compiled.sql, args, exc) from exc
+        except (asyncpg.InterfaceError, asyncpg.InternalClientError) as exc:
+            # A connection the server has closed shows as one of these; any other is a bug of ours (500).
+            closed = connection is None or connection.is_closed()
+            if isinstance(exc, asyncpg.ConnectionDoesNotExistError | asyncpg.InternalClientError) or closed:
+                raise OperationalError(compiled.sql, args, exc, connection_invalidated=True) from exc
+            raise
+        finally:
+            if connection is not None:
+                await self._release(pool, connection)
         return None if record is None else compiled.row(*record)
+
+    @staticmethod
+    async def _release(pool: asyncpg.Pool, connection: asyncpg.Connection) -> None:
+        # The statement's outcome stands (a write may be committed): a connection that cannot go back
+        # quietly is closed by asyncpg and replaced on a later acquire.
+        try:
+            await pool.release(connection)
+        except Exception:
+            logger.warning("a database connection could not be returned to its pool", exc_info=True)
 
     async def expire(self) -> None:
         """Every pooled connection is replaced when next acquired; those in use finish their statement."""

@@ -24,7 +24,7 @@ import orjson
 from fastapi import FastAPI
 from sqlalchemy import and_, bindparam
 from sqlalchemy.exc import DBAPIError
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -102,8 +102,12 @@ class Shortcuts:
             response = await answer(scope, replayable)
         except DomainError:
             response = None  # the full application answers it
+        except ClientDisconnect:
+            return None  # nobody is left to answer
         except Exception as exc:
             read_only = scope["method"] == "GET"
+            if is_unavailable(exc):
+                logger.error("database unavailable: %s: %s", exc.__class__.__name__, exc)
             if isinstance(exc, DBAPIError) and exc.connection_invalidated:
                 # A connection that just died: both pools are renewed. A read is tried afresh by the full
                 # application; a write may or may not have been committed, so it is answered 503 as the full

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -50,7 +51,7 @@ ACCOUNT_ID = 1
 pool: asyncpg.Pool | None = None
 
 
-def _json(row: asyncpg.Record) -> bytes:
+def _json(row: Mapping[str, Any]) -> bytes:
     training: dict[str, Any] = {"id": row["training_id"], "title": row["title"]}
     if row["category_id"] is not None:
         training["categoryId"] = row["category_id"]
@@ -87,35 +88,25 @@ async def _post(scope: dict[str, Any], receive: Any) -> tuple[int, bytes]:
         key["secret_sha256"], hashlib.sha256(secret.encode()).hexdigest()
     ):
         return 401, b"{}"
-    hundredths = round(data["durationInHours"] * 100)
+    recorded = {
+        "owner_id": data["ownerId"],
+        "training_id": data["trainingId"],
+        "session_starts_on": date.fromisoformat(data["sessionStartsOn"]),
+        "session_ends_on": date.fromisoformat(data["sessionEndsOn"]),
+        "duration_hundredths": round(data["durationInHours"] * 100),
+        "has_attended": True,
+    }
     row = await pool.fetchrow(
         RECORD,
         key["account_id"],
-        data["trainingId"],
-        data["ownerId"],
-        date.fromisoformat(data["sessionStartsOn"]),
-        date.fromisoformat(data["sessionEndsOn"]),
-        hundredths,
+        recorded["training_id"],
+        recorded["owner_id"],
+        recorded["session_starts_on"],
+        recorded["session_ends_on"],
+        recorded["duration_hundredths"],
         datetime.now(UTC),
     )
-    training: dict[str, Any] = {"id": data["trainingId"], "title": row["title"]}
-    if row["category_id"] is not None:
-        training["categoryId"] = row["category_id"]
-    if row["website_href"] is not None:
-        training["providerUrl"] = row["website_href"]
-    training["level"] = row["level"]
-    whole, rest = divmod(hundredths, 100)
-    out = {
-        "id": row["new_id"],
-        "ownerId": data["ownerId"],
-        "trainingId": data["trainingId"],
-        "training": training,
-        "sessionStartsOn": data["sessionStartsOn"],
-        "sessionEndsOn": data["sessionEndsOn"],
-        "hasAttended": True,
-        "durationInHours": whole if rest == 0 else hundredths / 100,
-    }
-    return 201, orjson.dumps(out)
+    return 201, _json({**row, **recorded, "id": row["new_id"]})
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:

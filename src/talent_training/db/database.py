@@ -3,7 +3,8 @@
 Reads and writes get separate session factories. On SQLite, writes take the write lock up front
 (`BEGIN IMMEDIATE`) through a single pooled connection, so concurrent writers queue instead of failing
 with "database is locked" half-way through a transaction; reads run in parallel thanks to WAL.
-On PostgreSQL both share one pool.
+On PostgreSQL reads and writes share one SQLAlchemy pool, and the hottest statements run on asyncpg from a
+second pool (`query_one` / `execute_one`, db/driver.py).
 """
 
 from __future__ import annotations

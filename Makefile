@@ -25,13 +25,18 @@ serve: $(VENV)/.installed
 migrate: $(VENV)/.installed
 	$(BIN)/talent-training migrate
 
+# Tests run in parallel; each worker migrates its own databases (tests/databases.py).
+TEST_WORKERS ?= 4
+
 check: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
+# PostgreSQL is tested whenever one answers (tests/conftest.py); .ci/run makes sure one does.
 test: check
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import httpx
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
+
+from talent_training.app import TalentTraining
+from talent_training.db.statements import Query
+
+_SCHEMA_BEHIND = Query(
+    sa.update(sa.table("alembic_version", sa.column("version_num"))).values(version_num="0000")
+)
 
 
 async def test_health_answers_without_a_key(anonymous: httpx.AsyncClient) -> None:
@@ -17,11 +23,11 @@ async def test_ready_when_the_schema_is_current(anonymous: httpx.AsyncClient) ->
     assert (response.status_code, response.json()) == (200, {"status": "ready"})
 
 
-async def test_not_ready_while_the_schema_is_behind(anonymous: httpx.AsyncClient, database_url: str) -> None:
-    engine = create_async_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.execute(sa.text("UPDATE alembic_version SET version_num = '0000'"))
-    await engine.dispose()
+async def test_not_ready_while_the_schema_is_behind(
+    anonymous: httpx.AsyncClient, app: TalentTraining
+) -> None:
+    async with app.database.transaction() as tx:
+        await tx.execute(_SCHEMA_BEHIND)
 
     response = await anonymous.get("/ready")
 

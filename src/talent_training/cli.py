@@ -6,7 +6,10 @@ Flags override the `TALENT_TRAINING_*` environment variables; both end up in `Se
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
+import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
 
@@ -23,7 +26,7 @@ from talent_training.accounts.service import (
     list_api_keys,
     revoke_api_key,
 )
-from talent_training.db.database import Database
+from talent_training.db.database import Database, Tx
 from talent_training.db.migrate import upgrade
 from talent_training.settings import Settings
 
@@ -52,11 +55,14 @@ def _settings(**overrides: Any) -> Settings:
         raise typer.Exit(code=2) from None
 
 
-def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+def _in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]]) -> T:
+    """`work` in one transaction of its own: committed when it returns, rolled back if it raises."""
+
     async def run() -> T:
-        database = Database(settings.database_url, pool_size=1, max_overflow=0)
+        database = Database.connect(settings.database_url, pool_size=1)
         try:
-            return await work(database)
+            async with database.transaction() as tx:
+                return await work(tx)
         finally:
             await database.dispose()
 
@@ -93,6 +99,9 @@ def serve(
     """Apply migrations, make sure a key exists, and serve the API."""
     import uvicorn
 
+    from talent_training.web.logs import logging_config
+    from talent_training.web.metrics import MULTIPROCESS_DIR
+
     settings = _settings(
         host=host,
         port=port,
@@ -103,17 +112,23 @@ def serve(
     )
     if migrate_first:
         asyncio.run(upgrade(settings.database_url))
-    if not _with_database(settings, has_active_key):
-        issued = _with_database(
-            settings, lambda db: issue_api_key(db, name="initial", role=Role.WRITE, account="default")
+    if not _in_transaction(settings, has_active_key):
+        issued = _in_transaction(
+            settings, lambda tx: issue_api_key(tx, name="initial", role=Role.WRITE, account="default")
         )
         print(
             f"No API key existed: created write key {issued.id} in account 'default'. It is shown only now:"
         )
         print(f"API key: {issued.token}", flush=True)
     # Workers are separate processes: they read their settings from the environment.
-    for name in ("database_url", "timezone"):
+    for name in ("database_url", "timezone", "access_log"):
         os.environ[f"TALENT_TRAINING_{name.upper()}"] = str(getattr(settings, name))
+    if settings.metrics_enabled and not os.environ.get(MULTIPROCESS_DIR):
+        # Each worker writes its figures there and a scrape adds them up (web/metrics.py). Set before any
+        # worker imports prometheus_client, which reads it once.
+        directory = tempfile.mkdtemp(prefix="talent-training-metrics-")
+        atexit.register(shutil.rmtree, directory, ignore_errors=True)
+        os.environ[MULTIPROCESS_DIR] = directory
     err.print(f"Serving on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
     uvicorn.run(
         "talent_training.app:create_app",
@@ -124,7 +139,8 @@ def serve(
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
-        access_log=settings.access_log,
+        access_log=False,  # ours replaces uvicorn's (web/observe.py)
+        log_config=logging_config(settings.log_format),
         timeout_graceful_shutdown=30,
     )
 
@@ -146,7 +162,7 @@ def create_key(
 ) -> None:
     """Create a key; the key itself is printed alone on the last line, only this once."""
     settings = _settings(database_url=database_url)
-    issued = _with_database(settings, lambda db: issue_api_key(db, name=name, role=role, account=account))
+    issued = _in_transaction(settings, lambda tx: issue_api_key(tx, name=name, role=role, account=account))
     print(f"Created {issued.role.value} key {issued.id} in account {issued.account!r}. Store it now:")
     print(issued.token)
 
@@ -154,7 +170,7 @@ def create_key(
 @api_key.command("list")
 def list_keys(database_url: DatabaseUrl = None) -> None:
     """List keys (never their secrets)."""
-    keys = _with_database(_settings(database_url=database_url), list_api_keys)
+    keys = _in_transaction(_settings(database_url=database_url), list_api_keys)
     table = Table("id", "name", "account", "role", "prefix", "created", "revoked")
     for key in keys:
         revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
@@ -169,7 +185,7 @@ def revoke_key(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Revoke a key: it is refused from the next request on."""
-    if not _with_database(_settings(database_url=database_url), lambda db: revoke_api_key(db, key)):
+    if not _in_transaction(_settings(database_url=database_url), lambda tx: revoke_api_key(tx, key)):
         err.print(f"No active key {key!r}.")
         raise typer.Exit(code=1)
     print(f"Revoked key {key}.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import cached_property
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
@@ -30,16 +32,22 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
-    # Each worker has two pools on PostgreSQL (db/driver.py): at most 2 x pool size + overflow connections.
-    db_pool_size: int = Field(default=16, ge=1, le=200, description="Connections per pool, per worker")
-    db_max_overflow: int = Field(
-        default=4, ge=0, le=200, description="Extra connections under bursts (SQLAlchemy's pool)"
-    )
+    # One pool per worker, plus one listening connection on PostgreSQL (accounts/auth.py).
+    db_pool_size: int = Field(default=16, ge=1, le=200, description="Database connections per worker")
     db_pool_timeout: float = Field(
         default=5, gt=0, le=300, description="Seconds to wait for a free or new connection before a 503"
     )
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
-    access_log: bool = Field(default=True, description="Log every request (uvicorn's access log)")
+    access_log: bool = Field(default=True, description="One log line per request")
+    log_format: Literal["text", "json"] = Field(default="text", description="json: one object per line")
+    remember_keys: bool = Field(
+        default=True,
+        description="Remember valid API keys per process, forgotten on PostgreSQL's notice of any change; "
+        "turn off behind PgBouncer in transaction mode, which cannot deliver that notice",
+    )
+    metrics: bool | None = Field(
+        default=None, description="Serve /metrics; unset: only when listening on a loopback address"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -66,3 +74,17 @@ class Settings(BaseSettings):
     @cached_property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def metrics_enabled(self) -> bool:
+        """/metrics is unauthenticated: served on a public interface only when asked for."""
+        return self.metrics if self.metrics is not None else is_loopback(self.host)
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

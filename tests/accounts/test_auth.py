@@ -6,9 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from talent_training.accounts.service import revoke_api_key
+from talent_training.app import TalentTraining
 from tests.factories import (
     CATEGORIES,
     PROVIDERS,
@@ -80,11 +80,14 @@ async def test_right_prefix_with_wrong_secret_is_401(
     assert (await client.get(TRAININGS)).status_code == 200
 
 
-async def test_revoked_key_is_refused_on_the_next_request(app: FastAPI, client: httpx.AsyncClient) -> None:
+async def test_revoked_key_is_refused_on_the_next_request(
+    app: TalentTraining, client: httpx.AsyncClient
+) -> None:
     token = client.headers["Authorization"].removeprefix("lucca application=")
     assert (await client.get(TRAININGS)).status_code == 200
 
-    assert await revoke_api_key(app.state.database, token.split("_", 2)[1])
+    async with app.database.transaction() as tx:
+        assert await revoke_api_key(tx, token.split("_", 2)[1])
 
     assert_unauthenticated(await client.get(TRAININGS))
     assert_unauthenticated(await client.post(TRAININGS, json=training_body()))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import httpx
 import pytest
 
@@ -103,3 +105,29 @@ async def test_paging_and_count(client: httpx.AsyncClient) -> None:
 )
 async def test_invalid_query_parameter_is_400(client: httpx.AsyncClient, param: str, value: str) -> None:
     assert_problem(await client.get(TRAININGS, params={param: value}), 400, param)
+
+
+@pytest.mark.parametrize("present", list(itertools.product([False, True], repeat=4)))
+async def test_every_combination_of_filters_is_a_statement_that_answers(
+    client: httpx.AsyncClient, present: tuple[bool, ...]
+) -> None:
+    provider, category = await create_provider(client), await create_category(client)
+    ids = [
+        (
+            await create_training(
+                client, title=f"Safety {n}", providerId=provider["id"], categoryId=category["id"]
+            )
+        )["id"]
+        for n in range(3)
+    ]
+    await create_training(client, title="Excel")
+    filters = {"search": "safety", "providerIds": provider["id"], "categoryIds": category["id"], "id": ids}
+    params = {name: value for (name, value), on in zip(filters.items(), present, strict=True) if on}
+    paging = {**params, "limit": 1, "fields.root": "count,prev,next"}
+
+    first = (await client.get(TRAININGS, params=paging)).json()
+    second = (await client.get(TRAININGS, params={**paging, "page": first["next"]})).json()
+    back = (await client.get(TRAININGS, params={**paging, "page": second["prev"]})).json()
+
+    assert first["count"] == second["count"] == (3 if any(present) else 4)
+    assert back["items"] == first["items"] and back["prev"] is None

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
-from talent_training.app import create_app
+from talent_training.app import TalentTraining, create_app
 from talent_training.settings import Settings
 
 EXECUTABLE = Path(sys.executable).parent / "talent-training"
@@ -24,12 +25,25 @@ def run(database_url: str, *args: str, check: bool = True) -> subprocess.Complet
     )
 
 
+async def run_async(database_url: str, *args: str) -> str:
+    """The command, without blocking the event loop meanwhile (a serving process never stops listening)."""
+    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
+    process = await asyncio.create_subprocess_exec(
+        str(EXECUTABLE), *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
 @pytest.fixture
-def cli_app(database_url: str) -> FastAPI:
-    return create_app(Settings(database_url=database_url))
+async def cli_app(database_url: str) -> AsyncIterator[TalentTraining]:
+    app = create_app(Settings(database_url=database_url))
+    yield app
+    await app.close()
 
 
-async def get_providers(app: FastAPI, token: str) -> httpx.Response:
+async def get_providers(app: TalentTraining, token: str) -> httpx.Response:
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as http:
         return await http.get(
             "/talent-training/api/v1/providers", headers={"Authorization": f"lucca application={token}"}
@@ -37,17 +51,16 @@ async def get_providers(app: FastAPI, token: str) -> httpx.Response:
 
 
 async def test_create_prints_the_key_alone_on_the_last_line_and_it_works(
-    database_url: str, cli_app: FastAPI
+    database_url: str, cli_app: TalentTraining
 ) -> None:
     result = run(database_url, "api-key", "create", "payroll-sync", "--role", "write")
 
     token = result.stdout.rstrip("\n").splitlines()[-1]
     assert token.startswith("tt_") and " " not in token
     assert (await get_providers(cli_app, token)).status_code == 200
-    await cli_app.state.database.dispose()
 
 
-async def test_default_role_is_read(database_url: str, cli_app: FastAPI) -> None:
+async def test_default_role_is_read(database_url: str, cli_app: TalentTraining) -> None:
     token = run(database_url, "api-key", "create", "dashboard").stdout.splitlines()[-1]
 
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=cli_app), base_url="http://t") as http:
@@ -57,7 +70,6 @@ async def test_default_role_is_read(database_url: str, cli_app: FastAPI) -> None
             headers={"Authorization": f"lucca application={token}"},
         )
     assert denied.status_code == 403
-    await cli_app.state.database.dispose()
 
 
 def test_list_shows_keys_without_their_secret(database_url: str) -> None:
@@ -70,18 +82,17 @@ def test_list_shows_keys_without_their_secret(database_url: str) -> None:
     assert secret not in listing
 
 
-async def test_revoked_key_is_refused_on_the_next_request(database_url: str, cli_app: FastAPI) -> None:
+async def test_revoked_key_is_refused_on_the_next_request(database_url: str, cli_app: TalentTraining) -> None:
     created = run(database_url, "api-key", "create", "temp", "--role", "write").stdout.splitlines()
     token = created[-1]
     key_id = created[0].split(" key ")[1].split(" ")[0]
     assert (await get_providers(cli_app, token)).status_code == 200
 
-    run(database_url, "api-key", "revoke", key_id)
+    await run_async(database_url, "api-key", "revoke", key_id)
 
     refused = await get_providers(cli_app, token)
     assert refused.status_code == 401
     assert refused.headers["content-type"] == "application/problem+json"
-    await cli_app.state.database.dispose()
 
 
 def test_revoking_an_unknown_key_fails_loudly(database_url: str) -> None:

@@ -49,7 +49,10 @@ def seed_document() -> dict[str, Any]:
 def our_document() -> dict[str, Any]:
     # Building the document opens no connection: the URL only has to be well formed.
     unused = Path(tempfile.gettempdir()) / "talent-training-openapi.db"
-    return create_app(Settings(database_url=f"sqlite+aiosqlite:///{unused}")).openapi()
+    document: dict[str, Any] = json.loads(
+        create_app(Settings(database_url=f"sqlite+aiosqlite:///{unused}")).state.openapi_json
+    )
+    return document
 
 
 def _template(path: str) -> re.Pattern[str]:
@@ -86,6 +89,9 @@ async def contract_check(response: httpx.Response) -> None:
     await response.aread()
     path, method = response.request.url.path, response.request.method.lower()
     if not path.startswith("/talent-training/"):
+        return
+    if method == "head":  # the GET's answer without its body: nothing to validate
+        assert response.content == b""
         return
     media_type = response.headers.get("content-type", "").split(";")[0].strip()
     body = json.loads(response.content, parse_float=Decimal) if response.content else None

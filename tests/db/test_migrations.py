@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from talent_training.db.migrate import current_revision, head_revision
-from talent_training.db.models import metadata
+from talent_training.schema import metadata
 from tests.databases import PostgresDatabases, SQLiteDatabases
 
 # api_keys are found by their prefix before any account is known; service_secrets belong to no account.

@@ -16,11 +16,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
-from talent_training.accounts.service import issue_api_key
 from talent_training.app import create_app
 from talent_training.db.database import Database
+from talent_training.db.statements import Query
 from talent_training.settings import Settings
-from tests.databases import PostgresDatabases, SQLiteDatabases
+from tests.conftest import new_key
 from tests.factories import realized_body, training_body
 
 
@@ -58,9 +58,7 @@ class Relay:
 
 
 @pytest.fixture
-async def relay(databases: SQLiteDatabases | PostgresDatabases, database_url: str) -> AsyncIterator[Relay]:
-    if not isinstance(databases, PostgresDatabases):
-        pytest.skip("an embedded SQLite file cannot go away; this runs on PostgreSQL")
+async def relay(database_url: str) -> AsyncIterator[Relay]:
     url = make_url(database_url)
     relay = Relay(url.host or "127.0.0.1", url.port or 5432)
     await relay.start()
@@ -77,15 +75,15 @@ async def http(relay: Relay, database_url: str) -> AsyncIterator[httpx.AsyncClie
     """A client of an app that reaches PostgreSQL through the relay, holding a key of its own."""
     through_relay = make_url(database_url).set(host="127.0.0.1", port=relay.port)
     app = create_app(Settings(database_url=through_relay.render_as_string(hide_password=False)))
-    token = (await issue_api_key(app.state.database, name="t", role="read")).token
-    headers = {"Authorization": f"lucca application={token}"}
+    headers = {"Authorization": f"lucca application={await new_key(app, 'read')}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
     ) as client:
         yield client
-    await app.state.database.dispose()
+    await app.close()
 
 
+@pytest.mark.postgresql_only  # an embedded SQLite file cannot go away
 async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, http: httpx.AsyncClient) -> None:
     assert (await http.get("/ready")).status_code == 200
     assert (await http.get(PATH)).status_code == 200
@@ -93,7 +91,7 @@ async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, http:
     await relay.stop()
     down = await http.get("/ready")
     refused = await http.get(PATH)
-    by_id = await http.get(f"{PATH}/1")  # the GET-by-id shortcut must hand over, not fail
+    by_id = await http.get(f"{PATH}/1")
     assert (down.status_code, refused.status_code, by_id.status_code) == (503, 503, 503)
     assert refused.headers["content-type"] == "application/problem+json"
     assert refused.headers["retry-after"] == "1"
@@ -103,6 +101,7 @@ async def test_outage_is_503_and_the_service_heals_by_itself(relay: Relay, http:
     assert (await http.get(PATH)).status_code == 200
 
 
+@pytest.mark.postgresql_only
 async def test_a_restart_while_idle_costs_at_most_one_request(relay: Relay, http: httpx.AsyncClient) -> None:
     assert (await http.get(PATH)).status_code == 200
 
@@ -112,12 +111,6 @@ async def test_a_restart_while_idle_costs_at_most_one_request(relay: Relay, http
     statuses = [(await http.get(PATH)).status_code for _ in range(3)]
     # The first use of a dead connection fails (503, never 500) and discards the pool; then healed.
     assert statuses in ([200, 200, 200], [503, 200, 200])
-
-
-@pytest.fixture
-def postgres_only(databases: SQLiteDatabases | PostgresDatabases) -> None:
-    if not isinstance(databases, PostgresDatabases):
-        pytest.skip("backends to terminate exist on PostgreSQL only")
 
 
 async def terminate_backends(database_url: str) -> None:
@@ -133,11 +126,10 @@ async def terminate_backends(database_url: str) -> None:
         await admin.close()
 
 
-async def test_killed_backends_cost_at_most_one_503_and_never_a_500(
-    postgres_only: None, database_url: str
-) -> None:
-    app = create_app(Settings(database_url=database_url, db_pool_size=3, db_max_overflow=0))
-    token = (await issue_api_key(app.state.database, name="t", role="write")).token
+@pytest.mark.postgresql_only  # backends to terminate
+async def test_killed_backends_cost_at_most_one_503_and_never_a_500(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, db_pool_size=3))
+    token = await new_key(app)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)  # a 500 must show as a 500
     headers = {"Authorization": f"lucca application={token}"}
     async with httpx.AsyncClient(transport=transport, base_url="http://t", headers=headers) as http:
@@ -161,38 +153,33 @@ async def test_killed_backends_cost_at_most_one_503_and_never_a_500(
             assert 500 not in statuses, statuses
             assert statuses.count(503) <= 1, statuses
             assert statuses[-2:] == [201, 200], statuses
-    await app.state.database.dispose()
+    await app.close()
+
+
+_ONE = Query(select(func.count()))
 
 
 @contextlib.asynccontextmanager
 async def only_connection_taken(database: Database) -> AsyncIterator[None]:
-    """Holds the one connection GET by id would use: SQLAlchemy's on SQLite, the driver's on PostgreSQL."""
-    if database.is_sqlite:
-        async with database.read_connection():
-            yield
-        return
-    sleeper = asyncio.create_task(database.query_one(select(func.pg_sleep(2)), {}))
-    await asyncio.sleep(0.3)  # connected and sleeping
-    try:
+    """Holds the pool's one reading connection, as a long request would."""
+    async with database.read() as tx:
+        await tx.value(_ONE)
         yield
-    finally:
-        await sleeper
 
 
-async def test_an_exhausted_pool_is_a_prompt_503_on_get_by_id(database_url: str) -> None:
-    app = create_app(
-        Settings(database_url=database_url, db_pool_size=1, db_max_overflow=0, db_pool_timeout=0.3)
-    )
-    token = (await issue_api_key(app.state.database, name="t", role="read")).token
+async def test_an_exhausted_pool_is_a_prompt_503_that_says_busy(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, db_pool_size=1, db_pool_timeout=0.3))
+    token = await new_key(app, "read")
+    # The key is read first (and, on PostgreSQL, remembered), so that the request waits for its record only.
     headers = {"Authorization": f"lucca application={token}"}
-    async with (
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
-        ) as http,
-        only_connection_taken(app.state.database),
-    ):
-        response = await http.get(f"{PATH}/1")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://t", headers=headers
+    ) as http:
+        assert (await http.get(f"{PATH}/1")).status_code == 404
+        async with only_connection_taken(app.database):
+            response = await http.get(f"{PATH}/1")
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.headers["retry-after"] == "1"
-    await app.state.database.dispose()
+    assert "busy" in response.json()["detail"]
+    await app.close()

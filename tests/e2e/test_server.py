@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -27,20 +28,34 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, process: subprocess.Popen[str], port: int, key: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[str], port: int, key: str, log: Path, metrics: Path, database_url: str
+    ) -> None:
         self.process, self.port, self.key = process, port, key
+        self.log, self.metrics, self.database_url = log, metrics, database_url
         self.base_url = f"http://127.0.0.1:{port}"
+
+    def log_lines(self) -> list[dict[str, Any]]:
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line.startswith("{")]
 
 
 @pytest.fixture
-def server(database_url: str) -> Iterator[Server]:
+def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     port = free_port()
-    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
+    log, metrics = tmp_path / "server.log", tmp_path / "metrics"
+    metrics.mkdir()
+    env = {
+        **os.environ,
+        "TALENT_TRAINING_DATABASE_URL": database_url,
+        "TALENT_TRAINING_LOG_FORMAT": "json",
+        "PROMETHEUS_MULTIPROC_DIR": str(metrics),
+    }
+    log_file = log.open("w")
     process = subprocess.Popen(
         [str(EXECUTABLE), "serve", "--port", str(port), "--workers", "2"],
         env=env,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=log_file,
         text=True,
     )
     try:
@@ -59,12 +74,13 @@ def server(database_url: str) -> Iterator[Server]:
                     break
             except httpx.TransportError:
                 time.sleep(0.1)
-        yield Server(process, port, key)
+        yield Server(process, port, key, log, metrics, database_url)
     finally:
         process.terminate()
         process.wait(timeout=30)
         if process.stdout is not None:
             process.stdout.close()
+        log_file.close()
 
 
 async def test_seed_tour_over_a_real_socket(server: Server) -> None:
@@ -135,3 +151,80 @@ def test_sigterm_lets_an_in_flight_request_finish_then_exits(server: Server) -> 
 
     assert response.startswith(b"HTTP/1.1 201"), response[:200]
     assert server.process.wait(timeout=30) == 0
+
+
+def cli(server: Server, *args: str) -> str:
+    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": server.database_url}
+    return subprocess.run(
+        [str(EXECUTABLE), *args], env=env, capture_output=True, text=True, timeout=60, check=True
+    ).stdout
+
+
+def counted(metrics: str, method: str, route: str, status: int) -> float:
+    labels = f'method="{method}",route="{route}",status="{status}"'
+    line = next(
+        (x for x in metrics.splitlines() if x.startswith(f"talent_training_http_requests_total{{{labels}}}")),
+        None,
+    )
+    return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+
+async def test_metrics_add_up_every_route_family_over_both_workers(server: Server) -> None:
+    api = "/talent-training/api"
+    headers = {"Authorization": f"lucca application={server.key}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=10) as http:
+        training = (await http.post(f"{api}/v1/trainings", json={
+            "title": "T", "subtitle": "S", "description": "D", "level": "Expert",
+            "isCertifying": False, "isMandatory": False,
+        })).json()  # fmt: skip
+        families = {
+            f"{api}/v1/trainings/{{id}}": f"{api}/v1/trainings/{training['id']}",
+            f"{api}/v1/trainings": f"{api}/v1/trainings",
+            f"{api}/v1/providers": f"{api}/v1/providers",
+            f"{api}/v1/categories": f"{api}/v1/categories",
+            f"{api}/v2/realized-trainings": f"{api}/v2/realized-trainings",
+            "/health": "/health",
+        }
+        # Concurrent, so that both workers take some.
+        await asyncio.gather(*(http.get(path) for path in families.values() for _ in range(20)))
+        await asyncio.gather(*(http.get(f"{api}/v1/nothing") for _ in range(5)))
+        metrics = (await http.get("/metrics")).text
+
+    for route in families:
+        assert counted(metrics, "GET", route, 200) == 20, route
+    assert counted(metrics, "POST", f"{api}/v1/trainings", 201) == 1
+    assert counted(metrics, "GET", "unmatched", 404) == 5
+    writers = {path.name.rsplit("_", 1)[1] for path in server.metrics.glob("counter_*.db")}
+    assert len(writers) == 2  # both workers' figures were added up
+
+
+async def test_json_log_lines_carry_the_request_id_and_no_secret(server: Server) -> None:
+    headers = {"Authorization": f"lucca application={server.key}", "X-Request-Id": "e2e-trace-42"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=10) as http:
+        answered = await http.get("/talent-training/api/v1/trainings/999999")
+    assert answered.headers["x-request-id"] == "e2e-trace-42"
+
+    for _ in range(50):  # the line is written as the answer leaves
+        lines = [line for line in server.log_lines() if line.get("request_id") == "e2e-trace-42"]
+        if lines:
+            break
+        await asyncio.sleep(0.1)
+    (access,) = [line for line in lines if line["logger"] == "talent_training.access"]
+    assert (access["method"], access["status"]) == ("GET", 404)
+    assert access["route"] == "/talent-training/api/v1/trainings/{id}"
+    assert access["actor"] == "key:" + server.key.split("_")[1]
+    assert server.key.split("_")[2] not in server.log.read_text()
+
+
+async def test_a_key_revoked_with_the_cli_is_refused_by_both_workers_at_once(server: Server) -> None:
+    token = cli(server, "api-key", "create", "short-lived", "--role", "read").splitlines()[-1]
+    url = "/talent-training/api/v1/trainings"
+    headers = {"Authorization": f"lucca application={token}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=10) as http:
+        served = await asyncio.gather(*(http.get(url) for _ in range(40)))  # remembered by both workers
+        assert {r.status_code for r in served} == {200}
+
+        cli(server, "api-key", "revoke", token.split("_")[1])
+
+        refused = await asyncio.gather(*(http.get(url) for _ in range(40)))
+    assert {r.status_code for r in refused} == {401}

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import asyncio
 
-import httpx
-
-from tests.factories import create_training
-
-URL = "/talent-training/api/v2/realized-trainings"
+from tests.conftest import ClientFactory
+from tests.factories import REALIZED, count, create_training, realized_body
 
 
-async def test_sixteen_identical_posts_end_as_one_201_and_fifteen_409(client: httpx.AsyncClient) -> None:
+async def test_sixteen_identical_posts_end_as_one_201_and_fifteen_409(
+    make_committed_client: ClientFactory,
+) -> None:
+    # Committed, with the production pool: sixteen connections really race for the one row.
+    client = await make_committed_client("write")
     training = await create_training(client)
-    body = {
-        "ownerId": 416,
-        "trainingId": training["id"],
-        "sessionStartsOn": "2025-01-04",
-        "sessionEndsOn": "2025-01-04",
-        "durationInHours": 14,
-    }
+    body = realized_body(training["id"])
 
-    responses = await asyncio.gather(*(client.post(URL, json=body) for _ in range(16)))
+    responses = await asyncio.gather(*(client.post(REALIZED, json=body) for _ in range(16)))
 
     statuses = sorted(response.status_code for response in responses)
     assert statuses == [201] + [409] * 15
-    listed = await client.get(URL, params={"fields.root": "count"})
-    assert listed.json()["count"] == 1
+    assert await count(client, REALIZED) == 1

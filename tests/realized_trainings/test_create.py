@@ -239,20 +239,15 @@ async def test_a_session_ending_today_is_accepted_and_tomorrow_is_400(
 
 async def test_today_is_taken_in_the_configured_time_zone(database_url: str) -> None:
     # Kiritimati (UTC+14) is always one or two calendar days ahead of Pago Pago (UTC-11).
-    from talent_training.accounts.service import issue_api_key
     from talent_training.app import create_app
+    from tests.conftest import http_client, new_key
 
     kiritimati_today = str(today_in("Pacific/Kiritimati"))
     statuses = {}
     for zone in ("Pacific/Kiritimati", "Pacific/Pago_Pago"):
         app = create_app(Settings(database_url=database_url, timezone=zone))
         try:
-            issued = await issue_api_key(app.state.database, name="k", role="write", account="default")
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://testserver",
-                headers={"Authorization": f"lucca application={issued.token}"},
-            ) as tz_client:
+            async with http_client(app, await new_key(app)) as tz_client:
                 training = await create_training(tz_client)
                 response = await tz_client.post(
                     REALIZED,
@@ -264,7 +259,7 @@ async def test_today_is_taken_in_the_configured_time_zone(database_url: str) -> 
                 if zone == "Pacific/Pago_Pago":
                     assert_problem(response, 400, "sessionEndsOn")
         finally:
-            await app.state.database.dispose()
+            await app.close()
 
     assert statuses == {"Pacific/Kiritimati": 201, "Pacific/Pago_Pago": 400}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import httpx
@@ -168,3 +169,35 @@ async def test_more_than_500_values_is_400(client: httpx.AsyncClient) -> None:
 
     assert ok.status_code == 200, ok.text
     assert_problem(too_many, 400, "ownerIds")
+
+
+FILTERS = {
+    "ownerIds": "416,417",
+    "trainingId": None,  # the training's id, set by the test
+    "hasAttended": "true",
+    "sessionEndOnBefore": "2025-12-31",
+    "sessionEndOnAfter": "2024-01-01",
+}
+
+
+@pytest.mark.parametrize("present", list(itertools.product([False, True], repeat=len(FILTERS))))
+async def test_every_combination_of_filters_is_a_statement_that_answers(
+    client: httpx.AsyncClient, present: tuple[bool, ...]
+) -> None:
+    training = await create_training(client)
+    for owner in (416, 417, 418):
+        await create_realized_training(client, training["id"], ownerId=owner)
+    params = {
+        name: value or str(training["id"])
+        for (name, value), on in zip(FILTERS.items(), present, strict=True)
+        if on
+    }
+    expected = 2 if present[0] else 3
+
+    paging = {**params, "limit": 1, "fields.root": "count,prev,next"}
+    first = (await client.get(REALIZED, params=paging)).json()
+    second = (await client.get(REALIZED, params={**paging, "page": first["next"]})).json()
+    back = (await client.get(REALIZED, params={**paging, "page": second["prev"]})).json()
+
+    assert first["count"] == second["count"] == expected
+    assert back["items"] == first["items"] and back["prev"] is None

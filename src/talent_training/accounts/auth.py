@@ -1,38 +1,135 @@
-"""The `Authorization: lucca application={api_key}` check, as a FastAPI dependency."""
+"""`Authorization: lucca application={api_key}`: the guard of the API mount (web/auth.py).
+
+A key found valid is remembered by the process, so that a request costs no extra round trip for its key
+(docs/architecture.md). A revocation still takes effect on the very next request: revoking (or any change
+to `api_keys`, even by hand in psql) makes PostgreSQL NOTIFY every process, which forgets that key before
+it serves another request that reads it. The memory is used only while that notification channel is known
+to work: when its connection drops, everything remembered is forgotten, and keys are read from the
+database on every request until it is back. SQLite has no such channel, so there keys are always read.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
 
-from fastapi import Depends, Request
+from talent_training.accounts.service import Role, StoredKey, find_active_key, secret_matches, split_token
+from talent_training.db.database import Database, Listener
+from talent_training.kit.problems import Unauthenticated
+from talent_training.web.auth import Permission
+from talent_training.web.request import Request
 
-from talent_training.accounts.service import Principal, Role, verify_api_key
-from talent_training.kit.problems import Forbidden, Unauthenticated
+SCHEME = "lucca application="
+# Migration 0002's trigger sends the prefix of every api_keys row that changes on this channel.
+KEYS_CHANGED = "api_keys_changed"
+MAX_REMEMBERED = 10_000
 
-_SCHEME = "lucca application="
-_READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+@dataclass(frozen=True, slots=True)
+class KeyPrincipal:
+    account_id: int
+    key_id: int
+    role: Role
+    prefix: str
+
+    @property
+    def actor(self) -> str:
+        return f"key:{self.prefix}"
+
+    @property
+    def description(self) -> str:
+        return f"a {self.role.value} key"
+
+    def allows(self, permission: Permission) -> bool:
+        return self.role is Role.WRITE or permission is Permission.READ
 
 
-def bearer_token(header: str) -> str | None:
+def key_in(header: str) -> str | None:
     """The key in `lucca application={api_key}` (scheme in any letter case), or None."""
-    if not header.lower().startswith(_SCHEME):
+    if not header.lower().startswith(SCHEME):
         return None
-    return header[len(_SCHEME) :].strip()
+    return header[len(SCHEME) :].strip()
 
 
-async def authenticate(request: Request) -> Principal:
-    header = request.headers.get("authorization")
-    if header is None:
-        raise Unauthenticated("Send the header Authorization: lucca application={api_key}.")
-    token = bearer_token(header)
-    if token is None:
-        raise Unauthenticated("The Authorization header must read: lucca application={api_key}.")
-    principal = await verify_api_key(request.app.state.database, token)
-    if principal is None:
-        raise Unauthenticated("The API key is unknown or revoked.")
-    if principal.role is not Role.WRITE and request.method not in _READ_METHODS:
-        raise Forbidden(f"A {principal.role.value} key may not {request.method}: a write key is needed.")
-    return principal
+class RememberedKeys:
+    """Valid keys by prefix, with what proves them (the secret's digest) and who they are."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, tuple[str, KeyPrincipal]] = {}
+        # Bumped by every eviction: a key read before an eviction is not remembered after it, or a
+        # revocation that arrived while it was being read would be undone.
+        self.generation = 0
+
+    def get(self, prefix: str) -> tuple[str, KeyPrincipal] | None:
+        return self._keys.get(prefix)
+
+    def remember(self, prefix: str, digest: str, principal: KeyPrincipal, generation: int) -> None:
+        if generation != self.generation:
+            return
+        if len(self._keys) >= MAX_REMEMBERED:
+            self._keys.clear()
+        self._keys[prefix] = (digest, principal)
+
+    def forget(self, prefix: str) -> None:
+        self.generation += 1
+        self._keys.pop(prefix, None)
+
+    def forget_all(self) -> None:
+        self.generation += 1
+        self._keys.clear()
 
 
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
+class ApiKeyGuard:
+    def __init__(self, database: Database, *, remember: bool = True) -> None:
+        self._database = database
+        self._remembered = RememberedKeys()
+        self._listener: Listener | None = None
+        # Without memory, nothing ever listens, so keys are read on every request.
+        self._listening_started = not remember
+
+    @property
+    def listener(self) -> Listener | None:
+        return self._listener
+
+    @property
+    def remembering(self) -> bool:
+        return self._listener is not None and self._listener.listening
+
+    def remembers(self, prefix: str) -> bool:
+        return self._remembered.get(prefix) is not None
+
+    async def authenticate(self, request: Request) -> KeyPrincipal:
+        header = request.headers.get("authorization")
+        if header is None:
+            raise Unauthenticated("Send the header Authorization: lucca application={api_key}.")
+        token = key_in(header)
+        parts = split_token(token) if token is not None else None
+        if parts is None:
+            raise Unauthenticated("The Authorization header must read: lucca application={api_key}.")
+        prefix, secret = parts
+        if not self._listening_started:
+            self._start_listening()
+        remembered = self._remembered.get(prefix) if self.remembering else None
+        if remembered is None:
+            generation = self._remembered.generation
+            async with self._database.read() as tx:
+                stored = await find_active_key(tx, prefix)
+            if stored is None or not secret_matches(secret, stored.secret_sha256):
+                raise Unauthenticated("The API key is unknown or revoked.")
+            principal = _principal(prefix, stored)
+            if self.remembering:
+                self._remembered.remember(prefix, stored.secret_sha256, principal, generation)
+            return principal
+        digest, principal = remembered
+        if not secret_matches(secret, digest):
+            raise Unauthenticated("The API key is unknown or revoked.")
+        return principal
+
+    def _start_listening(self) -> None:
+        self._listening_started = True
+        self._listener = self._database.listen(
+            KEYS_CHANGED, self._remembered.forget, self._remembered.forget_all
+        )
+
+
+def _principal(prefix: str, stored: StoredKey) -> KeyPrincipal:
+    return KeyPrincipal(stored.account_id, stored.id, stored.role, prefix)

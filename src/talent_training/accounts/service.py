@@ -1,4 +1,4 @@
-"""Issuing, verifying, listing and revoking API keys.
+"""Issuing, finding, listing and revoking API keys.
 
 A key is `tt_<prefix>_<secret>`. The prefix finds the row; only SHA-256 of the secret is kept, and it is
 compared in constant time. The secret has 256 random bits, so a fast hash is enough (no password stretching).
@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import bindparam, insert, select, update
 
 from talent_training.accounts.tables import Account, ApiKey
 from talent_training.db.base import utcnow
-from talent_training.db.database import Database
+from talent_training.db.database import Tx
+from talent_training.db.errors import UniqueViolation
+from talent_training.db.statements import Query
 from talent_training.kit.types import INT32_MAX
 
 KEY_PREFIX = "tt"
@@ -32,10 +32,11 @@ class Role(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Principal:
+class StoredKey:
+    id: int
     account_id: int
-    key_id: int
     role: Role
+    secret_sha256: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class IssuedKey:
     id: int
     account: str
     role: Role
+    prefix: str
     token: str
 
 
@@ -57,44 +59,62 @@ class KeyInfo:
     revoked_at: datetime | None
 
 
-# Built once: this runs on every request.
-_ACTIVE_KEY = select(ApiKey.id, ApiKey.account_id, ApiKey.role, ApiKey.secret_sha256).where(
-    ApiKey.prefix == bindparam("prefix"), ApiKey.revoked_at.is_(None)
+_ACTIVE_KEY = Query(
+    select(ApiKey.id, ApiKey.account_id, ApiKey.role, ApiKey.secret_sha256).where(
+        ApiKey.prefix == bindparam("prefix"), ApiKey.revoked_at.is_(None)
+    )
 )
+_ACCOUNT_NAMED = Query(select(Account.id).where(Account.name == bindparam("name")))
+_NEW_ACCOUNT = Query(
+    insert(Account).values(name=bindparam("name"), created_at=bindparam("now")).returning(Account.id)
+)
+_NEW_KEY = Query(
+    insert(ApiKey)
+    .values(
+        account_id=bindparam("account_id"),
+        name=bindparam("name"),
+        role=bindparam("role"),
+        prefix=bindparam("prefix"),
+        secret_sha256=bindparam("secret_sha256"),
+        created_at=bindparam("now"),
+    )
+    .returning(ApiKey.id)
+)
+_KEYS = Query(
+    select(
+        ApiKey.id,
+        ApiKey.name,
+        Account.name.label("account"),
+        ApiKey.role,
+        ApiKey.prefix,
+        ApiKey.created_at,
+        ApiKey.revoked_at,
+    )
+    .join(Account, Account.id == ApiKey.account_id)
+    .order_by(ApiKey.id)
+)
+# Revoking notifies every process that caches keys: see the api_keys trigger (migration 0002).
+_REVOKE_BY_ID = Query(
+    update(ApiKey)
+    .where(ApiKey.id == bindparam("key_id"), ApiKey.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+    .returning(ApiKey.id)
+)
+_REVOKE_BY_PREFIX = Query(
+    update(ApiKey)
+    .where(ApiKey.prefix == bindparam("prefix"), ApiKey.revoked_at.is_(None))
+    .values(revoked_at=bindparam("now"))
+    .returning(ApiKey.id)
+)
+_ANY_ACTIVE_KEY = Query(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1))
 
 
-def _digest(secret: str) -> str:
+def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-async def get_or_create_account(session: AsyncSession, name: str) -> Account:
-    query = select(Account).where(Account.name == name)
-    account = (await session.execute(query)).scalar_one_or_none()
-    if account is not None:
-        return account
-    try:
-        # A savepoint, so that losing a race with another creator leaves the transaction usable.
-        async with session.begin_nested():
-            account = Account(name=name)
-            session.add(account)
-        return account
-    except IntegrityError:
-        return (await session.execute(query)).scalar_one()
-
-
-async def issue_api_key(database: Database, *, name: str, role: str, account: str = "default") -> IssuedKey:
-    """Create the account if it is new, and a key in it; the token exists only in the return value."""
-    key_role = Role(role)
-    prefix = secrets.token_hex(8)
-    secret = secrets.token_urlsafe(32)
-    async with database.writing() as session:
-        owner = await get_or_create_account(session, account)
-        key = ApiKey(
-            account_id=owner.id, name=name, role=key_role.value, prefix=prefix, secret_sha256=_digest(secret)
-        )
-        session.add(key)
-        await session.flush()
-        return IssuedKey(key.id, owner.name, key_role, f"{KEY_PREFIX}_{prefix}_{secret}")
+def secret_matches(secret: str, stored_sha256: str) -> bool:
+    return hmac.compare_digest(stored_sha256, digest(secret))
 
 
 def split_token(token: str) -> tuple[str, str] | None:
@@ -106,47 +126,60 @@ def split_token(token: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
-def secret_matches(secret: str, stored_sha256: str) -> bool:
-    return hmac.compare_digest(stored_sha256, _digest(secret))
+async def account_named(tx: Tx, name: str) -> int:
+    """The account's id, created if it is new (two creators at once both get the one account)."""
+    found = await tx.value(_ACCOUNT_NAMED, {"name": name})
+    if found is not None:
+        return int(found)
+    try:
+        async with tx.savepoint():  # losing the race leaves the transaction usable
+            return int(await tx.value(_NEW_ACCOUNT, {"name": name, "now": utcnow()}))
+    except UniqueViolation:
+        return int(await tx.value(_ACCOUNT_NAMED, {"name": name}))
 
 
-async def verify_api_key(database: Database, token: str) -> Principal | None:
-    parts = split_token(token)
-    if parts is None:
+async def issue_api_key(tx: Tx, *, name: str, role: str, account: str = "default") -> IssuedKey:
+    """Create the account if it is new, and a key in it; the token exists only in the return value."""
+    key_role = Role(role)
+    prefix = secrets.token_hex(8)
+    secret = secrets.token_urlsafe(32)
+    account_id = await account_named(tx, account)
+    key_id = await tx.value(
+        _NEW_KEY,
+        {
+            "account_id": account_id,
+            "name": name,
+            "role": key_role.value,
+            "prefix": prefix,
+            "secret_sha256": digest(secret),
+            "now": utcnow(),
+        },
+    )
+    return IssuedKey(int(key_id), account, key_role, prefix, f"{KEY_PREFIX}_{prefix}_{secret}")
+
+
+async def find_active_key(tx: Tx, prefix: str) -> StoredKey | None:
+    row = await tx.one(_ACTIVE_KEY, {"prefix": prefix})
+    if row is None:
         return None
-    prefix, secret = parts
-    row = await database.query_one(_ACTIVE_KEY, {"prefix": prefix})
-    if row is None or not secret_matches(secret, row.secret_sha256):
-        return None
-    return Principal(account_id=row.account_id, key_id=row.id, role=Role(row.role))
+    return StoredKey(row.id, row.account_id, Role(row.role), row.secret_sha256)
 
 
-async def list_api_keys(database: Database) -> list[KeyInfo]:
-    async with database.reading() as session:
-        rows = await session.execute(
-            select(ApiKey, Account.name).join(Account, Account.id == ApiKey.account_id).order_by(ApiKey.id)
-        )
-        return [
-            KeyInfo(key.id, key.name, account, Role(key.role), key.prefix, key.created_at, key.revoked_at)
-            for key, account in rows.tuples()
-        ]
+async def list_api_keys(tx: Tx) -> list[KeyInfo]:
+    return [
+        KeyInfo(row.id, row.name, row.account, Role(row.role), row.prefix, row.created_at, row.revoked_at)
+        for row in await tx.all(_KEYS)
+    ]
 
 
-async def revoke_api_key(database: Database, key: str) -> bool:
+async def revoke_api_key(tx: Tx, key: str) -> bool:
     """Revoke by id or by prefix; False when no such active key exists."""
-    async with database.writing() as session:
-        is_id = key.isascii() and key.isdigit() and int(key) <= INT32_MAX
-        criterion = ApiKey.id == int(key) if is_id else ApiKey.prefix == key
-        found = (
-            await session.execute(select(ApiKey).where(criterion, ApiKey.revoked_at.is_(None)))
-        ).scalar_one_or_none()
-        if found is None:
-            return False
-        found.revoked_at = utcnow()
-        return True
+    if key.isascii() and key.isdigit() and int(key) <= INT32_MAX:
+        revoked = await tx.one(_REVOKE_BY_ID, {"key_id": int(key), "now": utcnow()})
+    else:
+        revoked = await tx.one(_REVOKE_BY_PREFIX, {"prefix": key, "now": utcnow()})
+    return revoked is not None
 
 
-async def has_active_key(database: Database) -> bool:
-    async with database.reading() as session:
-        found = await session.execute(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1))
-        return found.first() is not None
+async def has_active_key(tx: Tx) -> bool:
+    return await tx.one(_ANY_ACTIVE_KEY) is not None

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import Any, NamedTuple
 
 from talent_training.catalog import repository
-from talent_training.catalog.repository import Entry
 from talent_training.catalog.schemas import (
     CategoryCreate,
     ProviderCreate,
@@ -16,156 +13,166 @@ from talent_training.catalog.schemas import (
     TrainingPatch,
     TrainingState,
 )
-from talent_training.catalog.tables import Category, Provider, Training
-from talent_training.db.database import Database
-from talent_training.db.errors import is_unique_violation
-from talent_training.db.paging import AnyRow
+from talent_training.db.base import utcnow
+from talent_training.db.database import Tx
+from talent_training.db.errors import UniqueViolation
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.kit.text import fold
 
 # Fields a merge patch may set to null; the others are required on every training.
 _NULLABLE = frozenset({"providerId", "categoryId"})
+_COLUMNS = {
+    "title": "title",
+    "subtitle": "subtitle",
+    "description": "description",
+    "isCertifying": "is_certifying",
+    "isMandatory": "is_mandatory",
+    "providerId": "provider_id",
+    "categoryId": "category_id",
+    "level": "level",
+    "type": "type",
+    "state": "state",
+}
 
 
-NOUNS = {Provider: "provider", Category: "category"}
+class TrainingRow(NamedTuple):
+    """A training as the training statements read it (catalog/views.py writes it)."""
+
+    id: int
+    state: str
+    type: str
+    title: str
+    subtitle: str
+    description: str
+    level: str
+    is_certifying: bool
+    is_mandatory: bool
+    provider_id: int | None
+    provider_name: str | None
+    provider_website_href: str | None
+    category_id: int | None
+    category_name: str | None
+    category_translations: dict[str, str | None] | None
 
 
-def new_provider(account_id: int, data: ProviderCreate) -> Provider:
-    return Provider(account_id=account_id, name=data.name, website_href=data.websiteHref)
+async def create_provider(tx: Tx, account_id: int, data: ProviderCreate) -> Any:
+    """A provider's name is unique within the account (409), by a database constraint."""
+    try:
+        return await repository.insert_provider(tx, account_id, data.name, data.websiteHref, utcnow())
+    except UniqueViolation:
+        raise Conflict(f"A provider named {data.name!r} already exists.", "name") from None
 
 
-def new_category(account_id: int, data: CategoryCreate) -> Category:
-    return Category(account_id=account_id, name=data.name, name_translations=data.translations())
-
-
-async def create_entry(database: Database, entry: Entry) -> Entry:
-    """Providers and categories: a name is unique within the account (409), by a database constraint."""
-    async with database.writing() as session:
-        session.add(entry)
-        try:
-            await session.flush()
-        except IntegrityError as exc:
-            if is_unique_violation(exc):
-                noun = NOUNS[type(entry)]
-                raise Conflict(f"A {noun} named {entry.name!r} already exists.", "name") from None
-            raise
-        return entry
-
-
-async def get_entry(database: Database, model: type[Entry], account_id: int, entry_id: int) -> Entry:
-    async with database.reading() as session:
-        entry = await repository.get_entry(session, model, account_id, entry_id)
-    if entry is None:
-        raise NotFound(f"{NOUNS[model].capitalize()} {entry_id}")
-    return entry
-
-
-async def list_entries(
-    database: Database, model: type[Entry], account_id: int, request: PageRequest
-) -> Page[AnyRow]:
-    async with database.reading() as session:
-        return await repository.list_entries(session, model, account_id, request)
-
-
-async def _check_references(
-    session: AsyncSession, account_id: int, provider_id: int | None, category_id: int | None
-) -> None:
-    """A training may only point at a provider and a category of its own account."""
-    if (
-        provider_id is not None
-        and await repository.get_entry(session, Provider, account_id, provider_id) is None
-    ):
-        raise RuleViolation("providerId", f"provider {provider_id} does not exist")
-    if (
-        category_id is not None
-        and await repository.get_entry(session, Category, account_id, category_id) is None
-    ):
-        raise RuleViolation("categoryId", f"category {category_id} does not exist")
-
-
-def _search_text(training: Training) -> str:
-    return fold("\n".join((training.title, training.subtitle, training.description)))
-
-
-async def create_training(database: Database, account_id: int, data: TrainingCreate) -> AnyRow:
-    """A new training is `Ready`: it can be referenced by realized trainings straight away."""
-    async with database.writing() as session:
-        await _check_references(session, account_id, data.providerId, data.categoryId)
-        training = Training(
-            account_id=account_id,
-            state=TrainingState.READY.value,
-            type=data.type.value,
-            title=data.title,
-            subtitle=data.subtitle,
-            description=data.description,
-            level=data.level.value,
-            is_certifying=data.isCertifying,
-            is_mandatory=data.isMandatory,
-            provider_id=data.providerId,
-            category_id=data.categoryId,
-        )
-        training.search_text = _search_text(training)
-        session.add(training)
-        await session.flush()
-        return await _reload(session, account_id, training.id)
-
-
-async def _reload(session: AsyncSession, account_id: int, training_id: int) -> AnyRow:
-    row = await repository.get_training(session, account_id, training_id)
-    assert row is not None, "a training written in this transaction is readable in it"
+async def get_provider(tx: Tx, account_id: int, provider_id: int) -> Any:
+    row = await repository.get_provider(tx, account_id, provider_id)
+    if row is None:
+        raise NotFound(f"Provider {provider_id}")
     return row
 
 
-async def get_training(database: Database, account_id: int, training_id: int) -> AnyRow:
-    async with database.reading() as session:
-        row = await repository.get_training(session, account_id, training_id)
+async def list_providers(tx: Tx, account_id: int, request: PageRequest) -> Page[Any]:
+    return await repository.list_providers(tx, account_id, request)
+
+
+async def create_category(tx: Tx, account_id: int, data: CategoryCreate) -> Any:
+    """A category's name is unique within the account (409), by a database constraint."""
+    try:
+        return await repository.insert_category(tx, account_id, data.name, data.translations(), utcnow())
+    except UniqueViolation:
+        raise Conflict(f"A category named {data.name!r} already exists.", "name") from None
+
+
+async def get_category(tx: Tx, account_id: int, category_id: int) -> Any:
+    row = await repository.get_category(tx, account_id, category_id)
+    if row is None:
+        raise NotFound(f"Category {category_id}")
+    return row
+
+
+async def list_categories(tx: Tx, account_id: int, request: PageRequest) -> Page[Any]:
+    return await repository.list_categories(tx, account_id, request)
+
+
+async def _check_references(
+    tx: Tx, account_id: int, provider_id: int | None, category_id: int | None
+) -> None:
+    """A training may only point at a provider and a category of its own account."""
+    if provider_id is not None and await repository.get_provider(tx, account_id, provider_id) is None:
+        raise RuleViolation("providerId", f"provider {provider_id} does not exist")
+    if category_id is not None and await repository.get_category(tx, account_id, category_id) is None:
+        raise RuleViolation("categoryId", f"category {category_id} does not exist")
+
+
+def _search_text(values: dict[str, Any]) -> str:
+    return fold("\n".join((values["title"], values["subtitle"], values["description"])))
+
+
+async def create_training(tx: Tx, account_id: int, data: TrainingCreate) -> TrainingRow:
+    """A new training is `Ready`: it can be referenced by realized trainings straight away."""
+    values: dict[str, Any] = {
+        "account_id": account_id,
+        "state": TrainingState.READY.value,
+        "type": data.type.value,
+        "title": data.title,
+        "subtitle": data.subtitle,
+        "description": data.description,
+        "level": data.level.value,
+        "is_certifying": data.isCertifying,
+        "is_mandatory": data.isMandatory,
+        "provider_id": data.providerId,
+        "category_id": data.categoryId,
+        "now": utcnow(),
+    }
+    values["search_text"] = _search_text(values)
+    created = await repository.insert_training(tx, values)
+    if created is None:  # nothing written: say which reference is missing
+        await _check_references(tx, account_id, data.providerId, data.categoryId)
+        raise Conflict("The training's provider or category changed while it was being created.")
+    return TrainingRow(
+        created.id, values["state"], values["type"], values["title"], values["subtitle"],
+        values["description"], values["level"], values["is_certifying"], values["is_mandatory"],
+        data.providerId, created.provider_name, created.provider_website_href,
+        data.categoryId, created.category_name, created.category_translations,
+    )  # fmt: skip
+
+
+async def get_training(tx: Tx, account_id: int, training_id: int) -> Any:
+    row = await repository.get_training(tx, account_id, training_id)
     if row is None:
         raise NotFound(f"Training {training_id}")
     return row
 
 
-async def update_training(
-    database: Database, account_id: int, training_id: int, patch: TrainingPatch
-) -> AnyRow:
+async def update_training(tx: Tx, account_id: int, training_id: int, patch: TrainingPatch) -> Any:
     """Merge patch of any writable field; `state` archives (`Archived`) or restores (`Ready`)."""
     sent = patch.model_fields_set
     for field in sorted(sent - _NULLABLE):
         if getattr(patch, field) is None:
             raise RuleViolation(field, "may not be null")
-    async with database.writing() as session:
-        training = await repository.lock_training(session, account_id, training_id)
-        if training is None:
-            raise NotFound(f"Training {training_id}")
-        await _check_references(
-            session,
-            account_id,
-            patch.providerId if "providerId" in sent else None,
-            patch.categoryId if "categoryId" in sent else None,
-        )
-        columns = {
-            "title": "title",
-            "subtitle": "subtitle",
-            "description": "description",
-            "isCertifying": "is_certifying",
-            "isMandatory": "is_mandatory",
-            "providerId": "provider_id",
-            "categoryId": "category_id",
-            "level": "level",
-            "type": "type",
-            "state": "state",
-        }
-        for field, column in columns.items():
-            if field in sent:
-                value = getattr(patch, field)
-                setattr(training, column, value.value if isinstance(value, StrEnum) else value)
-        training.search_text = _search_text(training)
-        await session.flush()
-        return await _reload(session, account_id, training_id)
+    current = await repository.lock_training(tx, account_id, training_id)
+    if current is None:
+        raise NotFound(f"Training {training_id}")
+    await _check_references(
+        tx,
+        account_id,
+        patch.providerId if "providerId" in sent else None,
+        patch.categoryId if "categoryId" in sent else None,
+    )
+    values = {column: getattr(current, column) for column in _COLUMNS.values()}
+    for field, column in _COLUMNS.items():
+        if field in sent:
+            value = getattr(patch, field)
+            values[column] = value.value if isinstance(value, StrEnum) else value
+    values["search_text"] = _search_text(values)
+    await repository.update_training(
+        tx, {**values, "account_id": account_id, "id": training_id, "now": utcnow()}
+    )
+    return await get_training(tx, account_id, training_id)
 
 
 async def list_trainings(
-    database: Database,
+    tx: Tx,
     account_id: int,
     request: PageRequest,
     *,
@@ -173,14 +180,7 @@ async def list_trainings(
     provider_ids: list[int] | None,
     category_ids: list[int] | None,
     ids: list[int] | None,
-) -> Page[AnyRow]:
-    async with database.reading() as session:
-        return await repository.list_trainings(
-            session,
-            account_id,
-            request,
-            search=search,
-            provider_ids=provider_ids,
-            category_ids=category_ids,
-            ids=ids,
-        )
+) -> Page[Any]:
+    return await repository.list_trainings(
+        tx, account_id, request, search=search, provider_ids=provider_ids, category_ids=category_ids, ids=ids
+    )

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, ForeignKey, ForeignKeyConstraint, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
-from talent_training.db.base import Base, UTCDateTime, utcnow
+from talent_training.db.base import Base, UTCDateTime
 
 
 class CatalogEntry:
@@ -22,7 +22,7 @@ class CatalogEntry:
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
     name: Mapped[str] = mapped_column(String(250))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Provider(CatalogEntry, Base):
@@ -34,7 +34,7 @@ class Provider(CatalogEntry, Base):
 class Category(CatalogEntry, Base):
     __tablename__ = "categories"
 
-    name_translations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    name_translations: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class Training(Base):
@@ -62,5 +62,5 @@ class Training(Base):
     # Title, subtitle and description folded (case and accents) once at write time, so that `search`
     # matches the same rows on SQLite and PostgreSQL whatever their collations.
     search_text: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,25 +1,27 @@
-"""/openapi.json: FastAPI's description of our routes, with the seed operations and schemas taken
-verbatim from Lucca's spec (so operation ids, parameter names and schemas are the contract's own)."""
+"""/openapi.json, written contract-first: Lucca's seed operations and schemas verbatim
+(lucca-training.seeds.yaml), and ours from extensions.yaml, in the same style.
+
+The document and the router must agree: `build_openapi` refuses to describe a route that is not documented,
+or to document an operation that no route serves, so the two cannot drift apart unnoticed.
+"""
 
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 import yaml
-from fastapi import FastAPI
-from fastapi.openapi.utils import get_openapi
 
 from talent_training import __version__
 
 SEED_SPEC = "lucca-training.seeds.yaml"
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-PROBLEM = {
-    "description": "Problem details (RFC 9457)",
-    "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
-}
+HTTP_METHODS = ("get", "put", "post", "delete", "patch")
+API_PREFIX = "/talent-training/"
+AUTHORIZATION = {"$ref": "#/components/parameters/Authorization"}
+PROBLEM = {"$ref": "#/components/responses/ext.Problem"}
 
 
 @cache
@@ -34,58 +36,63 @@ def seed_spec() -> dict[str, Any]:
     return copy.deepcopy(load(SEED_SPEC))
 
 
-def build_openapi(app: FastAPI) -> dict[str, Any]:
+def _operations(paths: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any], list[Any]]]:
+    for path, item in paths.items():
+        shared = item.get("parameters", [])
+        for method, operation in item.items():
+            if method in HTTP_METHODS:
+                yield path, method, operation, shared
+
+
+def build_openapi(served: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """The document for the routes `served`, as (method, path template) pairs."""
     seed = seed_spec()
     extensions = copy.deepcopy(load("extensions.yaml"))
-    doc = get_openapi(
-        title="talent-training: Lucca Training API",
-        version=__version__,
-        openapi_version="3.1.0",
-        description=seed["info"]["description"]
-        + "\nServed by talent-training. Decisions where Lucca's docs are silent: docs/decisions.md.",
-        routes=app.routes,
-    )
-    doc["tags"] = seed["tags"] + extensions["tags"]
-
-    components = doc.setdefault("components", {})
-    schemas = components.setdefault("schemas", {})
-    for generated in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(generated, None)
-    schemas.update(seed["components"]["schemas"])
+    schemas = seed["components"]["schemas"]
     for name, properties in extensions["seedSchemaAdditions"].items():
         schemas[name]["properties"].update(properties)
     schemas.update(extensions["schemas"])
-    components["parameters"] = seed["components"]["parameters"]
-    components["examples"] = seed["components"]["examples"]
+    responses = extensions["responses"]
 
-    authorization = {"$ref": "#/components/parameters/Authorization"}
-    seed_operations = {
-        (path, method): (item.get("parameters", []), operation)
-        for path, item in seed["paths"].items()
-        for method, operation in item.items()
-        if method in HTTP_METHODS
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, operation, shared in _operations(seed["paths"]):
+        # Path-level parameters go into each operation, where clients' generators look first.
+        operation["parameters"] = shared + operation.get("parameters", [])
+        paths.setdefault(path, {})[method] = operation
+    for path, method, operation, _ in _operations(extensions["paths"]):
+        if path.startswith(API_PREFIX):
+            operation["parameters"] = [AUTHORIZATION, *operation.get("parameters", [])]
+        paths.setdefault(path, {})[method] = operation
+    for path, item in paths.items():
+        for operation in item.values():
+            if path.startswith(API_PREFIX):
+                operation["responses"].setdefault("4XX", PROBLEM)
+                operation["responses"].setdefault("503", PROBLEM)
+            for status, response in operation["responses"].items():
+                name = response.get("$ref", "").removeprefix("#/components/responses/")
+                if name:  # inlined: every client and validator reads a response where it is
+                    operation["responses"][status] = copy.deepcopy(responses[name])
+
+    documented = {(method.upper(), path) for path, item in paths.items() for method in item}
+    served_set = {(method.upper(), path) for method, path in served}
+    if served_set != documented:
+        raise ValueError(
+            "routes and contract disagree: served but undocumented "
+            f"{sorted(served_set - documented)}, documented but unserved {sorted(documented - served_set)}"
+        )
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "talent-training: Lucca Training API",
+            "version": __version__,
+            "description": seed["info"]["description"]
+            + "\nServed by talent-training. Decisions where Lucca's docs are silent: docs/decisions.md.",
+        },
+        "tags": seed["tags"] + extensions["tags"],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "parameters": {**seed["components"]["parameters"], **extensions["parameters"]},
+            "examples": seed["components"]["examples"],
+        },
     }
-    for path, item in doc["paths"].items():
-        for method, operation in item.items():
-            if (path, method) in seed_operations:
-                shared, seeded = seed_operations[path, method]
-                for key in ("tags", "summary", "description", "operationId", "requestBody"):
-                    if key in seeded:
-                        operation[key] = seeded[key]
-                operation["parameters"] = shared + seeded.get("parameters", [])
-                operation["responses"] = dict(seeded["responses"])
-            elif path.startswith("/talent-training/"):
-                operation["parameters"] = [authorization, *operation.get("parameters", [])]
-            operation["responses"].pop("422", None)
-            if path.startswith("/talent-training/"):
-                operation["responses"]["4XX"] = PROBLEM
-    return doc
-
-
-def install(app: FastAPI) -> None:
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            app.openapi_schema = build_openapi(app)
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]

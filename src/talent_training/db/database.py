@@ -1,176 +1,247 @@
-"""One `Database` per process: engines and sessions for a SQLAlchemy URL.
+"""The one way to read and write data: `Database.read()` and `Database.transaction()` yield a `Tx`.
 
-Reads and writes get separate session factories. On SQLite, writes take the write lock up front
-(`BEGIN IMMEDIATE`) through a single pooled connection, so concurrent writers queue instead of failing
-with "database is locked" half-way through a transaction; reads run in parallel thanks to WAL.
-On PostgreSQL reads and writes share one SQLAlchemy pool, and the hottest statements run on asyncpg from a
-second pool (`query_one` / `execute_one`, db/driver.py).
+    async with database.read() as tx:            # statements run one by one, each atomic on its own
+        row = await tx.one(GET_TRAINING, {"account_id": 1, "id": 7})
+
+    async with database.transaction() as tx:     # all or nothing: committed when the block ends,
+        await tx.execute(INSERT_SOMETHING, {...})  # rolled back entirely when it raises
+        await tx.execute(INSERT_ITS_AUDIT_ROW, {...})
+
+The same on SQLite and PostgreSQL: statements are `Query` objects (db/statements.py), compiled once per
+dialect and run by a thin driver of each (db/postgres.py on asyncpg, db/sqlite.py on aiosqlite), from one
+pool per process. A block takes a connection at its first statement, not before, so a request refused
+before it touches the database takes none.
+
+Round trips are the cost of a request (docs/architecture.md), so a transaction sends `BEGIN` only with its
+first statement, and a write that is one statement, atomic on its own, may say so with `final=True`: when
+nothing has begun, it runs without BEGIN/COMMIT. After it, reads may still run (each on its own, e.g. to
+explain why nothing was written), but another write in that block is refused as a bug: it could not be
+atomic with the first. When something has begun (an outer layer wrote already, e.g. an idempotency
+record), a final statement simply joins the transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+import enum
+import itertools
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Protocol
 
-from sqlalchemy import event
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
-from sqlalchemy.sql.base import Executable
+from sqlalchemy.engine import Dialect, make_url
 
-from talent_training.db.driver import PostgresDriver
-from talent_training.db.errors import mark_dead_connections
+from talent_training.db.statements import Compiled, Query
 
-SQLITE_BUSY_TIMEOUT_MS = 10_000
+Params = Mapping[str, Any]
+NO_PARAMS: Params = {}
+PoolObserver = Callable[[int, int], None]
+"""Told (connections in use, requests waiting for one) whenever either changes."""
 
 
-def is_sqlite(url: str | URL) -> bool:
-    return make_url(url).get_backend_name() == "sqlite"
+class Connection(Protocol):
+    """A driver connection, as a `Tx` uses it. Errors come out translated (db/errors.py)."""
+
+    broken: bool
+
+    async def fetch_one(self, compiled: Compiled, arguments: list[Any]) -> Sequence[Any] | None: ...
+    async def fetch_all(self, compiled: Compiled, arguments: list[Any]) -> list[Sequence[Any]]: ...
+    async def execute(self, compiled: Compiled, arguments: list[Any]) -> int: ...
+    async def run(self, sql: str) -> None: ...
 
 
-def ensure_sqlite_directory(url: str | URL) -> None:
-    database = make_url(url).database
-    if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+class Pool(Protocol):
+    @property
+    def dialect(self) -> Dialect: ...
+
+    begin_sql: str  # how a writing transaction starts on this database
+    nested: bool  # every block is a savepoint inside a transaction someone else owns (tests)
+
+    async def acquire(self, *, write: bool) -> Connection: ...
+    async def release(self, connection: Connection, *, write: bool) -> None: ...
+    async def close(self) -> None: ...
 
 
-def _configure_sqlite(engine: AsyncEngine, begin: str) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Take transaction control away from the driver so that BEGIN is ours to emit.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+class Listener(Protocol):
+    listening: bool
 
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql(begin)
+    async def close(self) -> None: ...
 
 
-def create_engine_for(
-    url: str, *, pool_size: int, max_overflow: int, timeout: float = 5, begin: str = "BEGIN"
-) -> AsyncEngine:
-    if is_sqlite(url):
-        ensure_sqlite_directory(url)
-        engine = create_async_engine(
-            url, pool_size=pool_size, max_overflow=max_overflow, pool_timeout=timeout
-        )
-        _configure_sqlite(engine, begin)
-        return engine
-    # No pre-ping (a round trip on every checkout): a connection that died with a database restart fails
-    # its request with a 503, which makes SQLAlchemy discard every pooled connection (mark_dead_connections),
-    # and the next request connects afresh. The timeouts turn an unreachable server into a prompt 503.
-    engine = create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=max_overflow,
-        pool_timeout=timeout,
-        connect_args={"timeout": timeout},
-    )
-    event.listen(engine.sync_engine, "handle_error", mark_dead_connections)
-    return engine
+class _State(enum.Enum):
+    IDLE = "idle"  # nothing sent yet
+    BEGUN = "begun"  # BEGIN (or SAVEPOINT) sent
+    FINISHED = "finished"  # a final statement ran on its own: nothing may follow
+
+
+_savepoints = itertools.count(1)
+
+
+class Tx:
+    """The statements of one unit of work, on one connection taken at the first of them."""
+
+    __slots__ = ("_connection", "_name", "_pool", "_state", "_write", "dialect")
+
+    def __init__(self, pool: Pool, *, write: bool) -> None:
+        self._pool = pool
+        self._write = write
+        self._connection: Connection | None = None
+        self._state = _State.IDLE
+        self._name = ""
+        self.dialect = pool.dialect
+
+    async def one(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> Any:
+        """The first row, or None."""
+        compiled = query.compiled(self.dialect)
+        connection = await self._connection_for(final, query.writes)
+        record = await connection.fetch_one(compiled, compiled.arguments(params))
+        return None if record is None else compiled.rows([record])[0]
+
+    async def all(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> list[Any]:
+        compiled = query.compiled(self.dialect)
+        connection = await self._connection_for(final, query.writes)
+        return compiled.rows(await connection.fetch_all(compiled, compiled.arguments(params)))
+
+    async def value(self, query: Query, params: Params = NO_PARAMS) -> Any:
+        """The first column of the first row, or None."""
+        row = await self.one(query, params)
+        return None if row is None else row[0]
+
+    async def execute(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> int:
+        """A statement whose rows are not read; the number of rows it changed."""
+        compiled = query.compiled(self.dialect)
+        connection = await self._connection_for(final, query.writes)
+        return await connection.execute(compiled, compiled.arguments(params))
+
+    @asynccontextmanager
+    async def savepoint(self) -> AsyncIterator[None]:
+        """A part of the transaction that can fail alone: undone if the block raises, the rest kept."""
+        connection = await self._connection_for(final=False, writes=True)
+        name = f"sp{next(_savepoints)}"
+        await connection.run(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            if not connection.broken:
+                await connection.run(f"ROLLBACK TO SAVEPOINT {name}")
+                await connection.run(f"RELEASE SAVEPOINT {name}")
+            raise
+        await connection.run(f"RELEASE SAVEPOINT {name}")
+
+    async def _connection_for(self, final: bool, writes: bool) -> Connection:
+        connection = self._connection
+        if connection is None:
+            connection = self._connection = await self._pool.acquire(write=self._write)
+        state = self._state
+        if state is _State.BEGUN:
+            return connection
+        if state is _State.FINISHED:
+            if writes:
+                raise RuntimeError("a write followed the final statement of its unit of work")
+            return connection
+        if self._pool.nested:
+            self._name = f"tx{next(_savepoints)}"
+            await connection.run(f"SAVEPOINT {self._name}")
+            self._state = _State.BEGUN
+        elif self._write:
+            if final:
+                self._state = _State.FINISHED
+            else:
+                await connection.run(self._pool.begin_sql)
+                self._state = _State.BEGUN
+        # A read runs each statement on its own (autocommit): no BEGIN/COMMIT round trips.
+        return connection
+
+    async def _close(self, failed: bool) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        self._connection = None
+        try:
+            if self._state is _State.BEGUN and not connection.broken:
+                if self._pool.nested:
+                    if failed:
+                        await connection.run(f"ROLLBACK TO SAVEPOINT {self._name}")
+                    await connection.run(f"RELEASE SAVEPOINT {self._name}")
+                else:
+                    await connection.run("ROLLBACK" if failed else "COMMIT")
+        except BaseException:
+            connection.broken = True
+            raise
+        finally:
+            await self._pool.release(connection, write=self._write)
+
+
+class _Block:
+    __slots__ = ("_tx",)
+
+    def __init__(self, pool: Pool, write: bool) -> None:
+        self._tx = Tx(pool, write=write)
+
+    async def __aenter__(self) -> Tx:
+        return self._tx
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        await self._tx._close(failed=error is not None)
 
 
 class Database:
-    def __init__(self, url: str, *, pool_size: int = 10, max_overflow: int = 10, timeout: float = 5) -> None:
+    """The database of one process: its pool, the dialect its statements compile to, its listeners."""
+
+    def __init__(self, pool: Pool, *, url: str | None = None) -> None:
+        self.pool = pool
+        self.dialect = pool.dialect
         self.url = url
-        self.is_sqlite = is_sqlite(url)
-        self._read_engine = create_engine_for(
-            url, pool_size=pool_size, max_overflow=max_overflow, timeout=timeout
-        )
-        if self.is_sqlite:
-            # Writers queue for the one write connection: allow them the SQLite busy timeout, not the pool's.
-            self._write_engine = create_engine_for(
-                url,
-                pool_size=1,
-                max_overflow=0,
-                timeout=SQLITE_BUSY_TIMEOUT_MS / 1000,
-                begin="BEGIN IMMEDIATE",
-            )
+        self._listeners: list[Listener] = []
+
+    @classmethod
+    def connect(
+        cls, url: str, *, pool_size: int = 16, timeout: float = 5, observer: PoolObserver | None = None
+    ) -> Database:
+        """A database whose connections are opened on demand (none now: a database that is down when the
+        service starts is a 503 until it is up, not a failed start)."""
+        pool: Pool
+        if is_sqlite(url):
+            from talent_training.db.sqlite import SqlitePool
+
+            pool = SqlitePool(url, size=pool_size, timeout=timeout, observer=observer)
         else:
-            self._write_engine = self._read_engine
-            # Reads need no transaction on PostgreSQL: each statement sees a consistent snapshot, and
-            # skipping BEGIN/COMMIT saves two round trips per request (they share the write pool).
-            self._read_engine = self._write_engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._driver = (
-            None
-            if self.is_sqlite
-            else PostgresDriver(
-                self._write_engine.url, self._write_engine.dialect, pool_size=pool_size, timeout=timeout
-            )
-        )
-        self._read_sessions = async_sessionmaker(self._read_engine, expire_on_commit=False)
-        self._write_sessions = async_sessionmaker(self._write_engine, expire_on_commit=False)
-        self.cache: dict[str, Any] = {}
+            from talent_training.db.postgres import PostgresPool
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        async with self._read_sessions() as session, session.begin():
-            yield session
+            pool = PostgresPool(url, size=pool_size, timeout=timeout, observer=observer)
+        return cls(pool, url=url)
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncSession]:
-        """One transaction: committed when the block ends, rolled back entirely when it raises."""
-        async with self._write_sessions() as session, session.begin():
-            yield session
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect.name == "sqlite"
 
-    # Core-only work (no ORM objects) runs on a plain connection: the ORM session's bookkeeping costs more
-    # than the query itself on the hottest paths (key check, realized trainings).
-    @asynccontextmanager
-    async def read_connection(self) -> AsyncIterator[AsyncConnection]:
-        async with self._read_engine.connect() as connection:
-            if self.is_sqlite:  # one snapshot for the request's statements (PostgreSQL reads autocommit)
-                async with connection.begin():
-                    yield connection
-            else:
-                yield connection
+    def read(self) -> _Block:
+        return _Block(self.pool, write=False)
 
-    @asynccontextmanager
-    async def write_transaction(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction: committed when the block ends, rolled back entirely when it raises."""
-        async with self._write_engine.begin() as connection:
-            yield connection
+    def transaction(self) -> _Block:
+        return _Block(self.pool, write=True)
 
-    # The hottest statements (key check, GET by id, recording a realized training) skip SQLAlchemy's
-    # execution layer on PostgreSQL: see db/driver.py. Each is one statement, so it needs no transaction.
-    async def query_one(self, statement: Executable, params: Mapping[str, Any]) -> Any | None:
-        """The first row of a read statement built once at import, or None."""
-        if self._driver is not None:
-            return await self._driver.fetch_one(statement, params)
-        async with self.read_connection() as connection:
-            return (await connection.execute(statement, params)).first()
-
-    async def execute_one(self, statement: Executable, params: Mapping[str, Any]) -> Any | None:
-        """A write in one statement, atomic on its own, and the first row it returns, or None."""
-        if self._driver is not None:
-            return await self._driver.fetch_one(statement, params)
-        async with self.write_transaction() as connection:
-            return (await connection.execute(statement, params)).first()
-
-    async def connections_lost(self) -> None:
-        """A connection was found dead: the server restarted or killed it, and every pooled connection of
-        both pools is suspect. Each is replaced before its next use: one request pays, not one per pool.
-        Connections in use finish what they are doing first."""
-        if self._driver is not None:
-            await self._driver.expire()
-            # What SQLAlchemy does itself on a disconnect (Pool._invalidate): connections made before now are
-            # replaced at their next checkout. No public call does it without abandoning those in use.
-            self._write_engine.pool._invalidate(None)  # type: ignore[arg-type]
+    def listen(
+        self, channel: str, on_message: Callable[[str], None], on_reset: Callable[[], None]
+    ) -> Listener | None:
+        """Messages sent on `channel` (NOTIFY) from any process, as long as `.listening`; `on_reset`
+        whenever messages may have been missed (the connection dropped). None where there is no such thing
+        (SQLite, or a pool inside someone else's transaction)."""
+        start = getattr(self.pool, "listen", None)
+        if start is None or self.pool.nested:
+            return None
+        listener: Listener = start(channel, on_message, on_reset)
+        self._listeners.append(listener)
+        return listener
 
     async def dispose(self) -> None:
-        if self._driver is not None:
-            await self._driver.close()
-        await self._write_engine.dispose()
-        if self.is_sqlite:
-            await self._read_engine.dispose()
+        for listener in self._listeners:
+            await listener.close()
+        self._listeners.clear()
+        await self.pool.close()
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"

@@ -1,48 +1,89 @@
-"""Reading the database's own words on a failed write, the same way on every backend."""
+"""The database's failures in the words the rest of the service uses, the same on every backend.
+
+The drivers' own exceptions never leave `db/`: `translate_asyncpg` and `translate_sqlite` turn them into
+these, and anything they do not recognise (a syntax error, a bug of ours) goes on as it is, to be a 500.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy.engine import ExceptionContext
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+import re
+import sqlite3
 
-# What a client cannot cause and a retry may cure: the database is down, unreachable, restarting, or out of
-# connections. Answered 503 with Retry-After, never 500.
-UNAVAILABLE: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    OSError,
-    TimeoutError,
-    PoolTimeoutError,
-)
-
-# Driver errors on a connection the server has closed (restart, pg_terminate_backend) that SQLAlchemy does
-# not itself count as disconnects: asyncpg then reports a confused protocol state on the next use.
-_DEAD_CONNECTION_ERRORS = ("InternalClientError", "AdminShutdownError", "CrashShutdownError")
+import asyncpg
 
 
-def is_unavailable(error: BaseException) -> bool:
-    if isinstance(error, DBAPIError) and error.connection_invalidated:
-        return True
-    return isinstance(error, UNAVAILABLE)
+class DatabaseError(Exception):
+    """A failure the database reported or caused."""
 
 
-def mark_dead_connections(context: ExceptionContext) -> None:
-    """`handle_error` hook: count a dead connection as a disconnect, so that SQLAlchemy discards it and every
-    pooled connection as old as it, and the next request connects afresh."""
-    original = context.original_exception
-    names = {cls.__name__ for cls in type(original).__mro__}
-    cause = original.__cause__
-    if cause is not None:
-        names |= {cls.__name__ for cls in type(cause).__mro__}
-    if names & set(_DEAD_CONNECTION_ERRORS):
-        context.is_disconnect = True
+class Unavailable(DatabaseError):
+    """Down, unreachable, restarting, or the connection died: a retry a moment later may succeed (503).
+
+    `connection_lost`: the connection was found dead, so every pooled one is suspect (a restart)."""
+
+    def __init__(self, message: str, *, connection_lost: bool = False) -> None:
+        super().__init__(message)
+        self.connection_lost = connection_lost
 
 
-def is_unique_violation(error: IntegrityError) -> bool:
-    original = error.orig
-    # asyncpg (through SQLAlchemy's adapter) carries the SQLSTATE; SQLite only a message.
-    sqlstate = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
-    if sqlstate is not None:
-        return bool(sqlstate == "23505")
-    return "UNIQUE constraint failed" in str(original)
+class Busy(DatabaseError):
+    """The database answers but cannot take this now: no connection free in time, too many connections, a
+    statement or lock timeout (503, with a detail that says busy)."""
+
+
+class UniqueViolation(DatabaseError):
+    def __init__(self, message: str, constraint: str | None) -> None:
+        super().__init__(message)
+        self.constraint = constraint  # None on SQLite, which names columns, not constraints
+
+
+class ReferenceViolation(DatabaseError):
+    """A foreign key points at nothing."""
+
+
+# SQLSTATE classes and codes (PostgreSQL appendix A).
+_CONNECTION_LOST = ("08", "57P01", "57P02", "57P03", "57P05")  # connection exception, shutdown, starting
+_BUSY = ("53", "55P03", "57014", "40P01", "58")  # resources, lock timeout, cancelled/timeout, deadlock, I/O
+
+
+def translate_asyncpg(error: BaseException, *, connection_closed: bool) -> BaseException:
+    if isinstance(error, asyncpg.UniqueViolationError):
+        return UniqueViolation(str(error), error.constraint_name)
+    if isinstance(error, asyncpg.ForeignKeyViolationError):
+        return ReferenceViolation(str(error))
+    if isinstance(error, asyncpg.PostgresError):
+        state = error.sqlstate or ""
+        if state.startswith(_CONNECTION_LOST):
+            return Unavailable(f"{type(error).__name__}: {error}", connection_lost=True)
+        if state.startswith(_BUSY):
+            return Busy(f"{type(error).__name__}: {error}")
+        return error  # type: ignore[no-any-return]  # asyncpg is untyped
+    if isinstance(error, asyncpg.InterfaceError | asyncpg.InternalClientError) and (
+        connection_closed
+        or isinstance(error, asyncpg.ConnectionDoesNotExistError | asyncpg.InternalClientError)
+    ):
+        # A connection the server closed shows as one of these on its next use.
+        return Unavailable(f"{type(error).__name__}: {error}", connection_lost=True)
+    if isinstance(error, OSError | ConnectionError | EOFError):
+        return Unavailable(f"{type(error).__name__}: {error}", connection_lost=connection_closed)
+    return error
+
+
+_UNIQUE = re.compile(r"UNIQUE constraint failed")
+
+
+def translate_sqlite(error: BaseException) -> BaseException:
+    if isinstance(error, sqlite3.IntegrityError):
+        message = str(error)
+        if _UNIQUE.match(message):
+            return UniqueViolation(message, None)
+        if "FOREIGN KEY" in message:
+            return ReferenceViolation(message)
+        return error
+    if isinstance(error, sqlite3.OperationalError):
+        message = str(error)
+        if "locked" in message or "busy" in message:
+            return Busy(message)
+        if "unable to open" in message or "disk I/O" in message:
+            return Unavailable(message)
+    return error

@@ -1,21 +1,31 @@
-"""Applying Alembic migrations, on SQLite and PostgreSQL alike."""
+"""Applying Alembic migrations, on SQLite and PostgreSQL alike.
+
+Migrations are the one place that uses SQLAlchemy's own engine (Alembic needs it); it is opened for the
+migration and closed after, so a serving process never holds it.
+"""
 
 from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import Connection, column, event, select, table
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
-from talent_training.db.database import Database, create_engine_for
+from talent_training.db.database import Tx, is_sqlite
+from talent_training.db.sqlite import BUSY_TIMEOUT_S, ensure_directory
+from talent_training.db.statements import Query
 
-MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+# The migrations sit beside every table's definition, above the resources (talent_training/schema.py).
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# Any constant will do, as long as every talent-training process uses the same one.
+MIGRATION_LOCK_ID = 0x7A1E_7700
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -25,12 +35,28 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-# Any constant will do, as long as every talent-training process uses the same one.
-MIGRATION_LOCK_ID = 0x7A1E_7700
+def migration_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(url, poolclass=NullPool)
+    if is_sqlite(url):
+        ensure_directory(url)
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+            dbapi_connection.isolation_level = None  # BEGIN is ours to send (below)
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cursor.close()
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _on_begin(connection: Any) -> None:
+            # Concurrent migrators queue for the write lock; each then finds the schema at head.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
 
 
 def _upgrade(connection: Connection) -> None:
-    # On SQLite the engine's BEGIN IMMEDIATE already serialises concurrent migrators.
     if connection.dialect.name == "postgresql":
         # Replicas starting together queue here; each then finds the schema at head and does nothing.
         # The lock is the transaction's, so it is released by the commit (or by a crash).
@@ -40,7 +66,7 @@ def _upgrade(connection: Connection) -> None:
 
 async def upgrade(database_url: str) -> None:
     """Bring the schema to head; safe when many processes or replicas do it at once."""
-    engine = create_engine_for(database_url, pool_size=1, max_overflow=0, begin="BEGIN IMMEDIATE")
+    engine = migration_engine(database_url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(_upgrade)
@@ -53,10 +79,12 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
-async def schema_revision(database: Database) -> str | None:
-    async with database.reading() as session:
-        connection = await session.connection()
-        return await connection.run_sync(_current)
+_SCHEMA_REVISION = Query(select(column("version_num")).select_from(table("alembic_version")))
+
+
+async def schema_revision(tx: Tx) -> str | None:
+    revision: str | None = await tx.value(_SCHEMA_REVISION)
+    return revision
 
 
 def _current(connection: Connection) -> str | None:
@@ -64,7 +92,7 @@ def _current(connection: Connection) -> str | None:
 
 
 async def current_revision(database_url: str) -> str | None:
-    engine = create_async_engine(database_url, poolclass=NullPool)
+    engine = migration_engine(database_url)
     try:
         async with engine.connect() as connection:
             return await connection.run_sync(_current)

@@ -1,78 +1,75 @@
-"""Keyset and index paging over any filtered SELECT, ordered by an integer key (the id)."""
+"""Keyset and index paging over a filtered SELECT, ordered by its `id`.
+
+A `Paged` is one list query *shape* (which filters are present, not their values) with the statements its
+pages need, built once: a repository keeps one per shape in a cached builder, so that each is compiled once
+and stays one prepared statement per connection.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Row, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from talent_training.db.database import Params, Tx
+from talent_training.db.statements import AnySelect, Query
 from talent_training.kit.paging import Cursor, Page, PageRequest, RootField
 
-# SQLAlchemy 2.1 types rows and selects by the tuple of their columns; paging works on any.
-AnySelect: TypeAlias = Select[*tuple[Any, ...]]
-AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 Key: TypeAlias = ColumnElement[int] | InstrumentedAttribute[int]
 
 
-async def paginate(
-    session: AsyncSession | AsyncConnection,
-    query: AnySelect,
-    key: Key,
-    request: PageRequest,
-    key_of: Callable[[AnyRow], int],
-    base: AnySelect | None = None,
-) -> Page[AnyRow]:
-    """`query` gives the page's rows; `base`, the same filters without the joins that only decorate rows,
-    answers `count` and whether rows exist before or after the page (much cheaper at a million rows)."""
-    base = query if base is None else base
-    count = await _count(session, base, key) if RootField.COUNT in request.fields else None
+class Paged:
+    """`rows` gives a page's rows (with an `id` column, the key); `base`, the same filters without the joins
+    that only decorate rows, answers `count` and whether rows exist before or after the page (much cheaper
+    at a million rows)."""
+
+    def __init__(self, rows: AnySelect, key: Key, base: AnySelect | None = None) -> None:
+        base = rows if base is None else base
+        limit = bindparam("limit", type_=Integer)
+        cursor = bindparam("cursor", type_=Integer)
+        self.first = Query(rows.order_by(key).limit(limit).offset(bindparam("offset", type_=Integer)))
+        self.after = Query(rows.where(key > cursor).order_by(key).limit(limit))
+        self.before = Query(rows.where(key < cursor).order_by(key.desc()).limit(limit))
+        keys = base.with_only_columns(key).order_by(None)
+        self.count = Query(select(func.count()).select_from(keys.subquery()))
+        self.any_before = Query(keys.where(key < cursor).limit(1))
+        self.any_after = Query(keys.where(key > cursor).limit(1))
+
+
+async def paginate(tx: Tx, paged: Paged, params: Params, request: PageRequest) -> Page[Any]:
+    count: int | None = await tx.value(paged.count, params) if RootField.COUNT in request.fields else None
     if request.limit == 0:
         return Page([], None, None, count)
 
     more_before: bool | None = None
     more_after: bool | None = None
     cursor = request.cursor
+    # One row more than the page: whether there is a next page comes with the page.
+    limit = request.limit + 1
     if cursor is None:
-        stmt = query.order_by(key).offset(request.offset).limit(request.limit + 1)
-        rows = list((await session.execute(stmt)).all())
+        rows = await tx.all(paged.first, {**params, "limit": limit, "offset": request.offset})
         more_after = len(rows) > request.limit
         rows = rows[: request.limit]
     elif cursor.direction == "after":
-        stmt = query.where(key > cursor.key).order_by(key).limit(request.limit + 1)
-        rows = list((await session.execute(stmt)).all())
+        rows = await tx.all(paged.after, {**params, "limit": limit, "cursor": cursor.key})
         more_after = len(rows) > request.limit
         rows = rows[: request.limit]
     else:
-        stmt = query.where(key < cursor.key).order_by(key.desc()).limit(request.limit + 1)
-        rows = list((await session.execute(stmt)).all())
+        rows = await tx.all(paged.before, {**params, "limit": limit, "cursor": cursor.key})
         more_before = len(rows) > request.limit
         rows = rows[: request.limit][::-1]
 
     if not rows:
         return Page([], None, None, count)
-    first, last = key_of(rows[0]), key_of(rows[-1])
+    first, last = rows[0].id, rows[-1].id
     prev = nxt = None
     if RootField.PREV in request.fields:
         if more_before is None:
-            more_before = await _exists(session, base, key < first)
+            more_before = await tx.one(paged.any_before, {**params, "cursor": first}) is not None
         prev = Cursor("before", first) if more_before else None
     if RootField.NEXT in request.fields:
         if more_after is None:
-            more_after = await _exists(session, base, key > last)
+            more_after = await tx.one(paged.any_after, {**params, "cursor": last}) is not None
         nxt = Cursor("after", last) if more_after else None
     return Page(rows, prev, nxt, count)
-
-
-async def _count(session: AsyncSession | AsyncConnection, query: AnySelect, key: Key) -> int:
-    inner = query.with_only_columns(key).order_by(None).subquery()
-    return int((await session.execute(select(func.count()).select_from(inner))).scalar_one())
-
-
-async def _exists(
-    session: AsyncSession | AsyncConnection, query: AnySelect, condition: ColumnElement[bool]
-) -> bool:
-    stmt = query.with_only_columns(query.selected_columns[0]).where(condition).limit(1)
-    return (await session.execute(stmt)).first() is not None

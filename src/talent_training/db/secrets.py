@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import String, select
+from sqlalchemy import String, bindparam, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talent_training.db.base import Base
-from talent_training.db.database import Database
-from talent_training.kit.paging import CursorCodec
+from talent_training.db.database import Tx
+from talent_training.db.statements import Query
 
 CURSOR_SECRET = "cursor-signing"  # noqa: S105 -- the name of the secret, not the secret
 
@@ -19,13 +19,12 @@ class ServiceSecret(Base):
     value: Mapped[str] = mapped_column(String(128))
 
 
-async def cursor_codec(database: Database) -> CursorCodec:
-    codec = database.cache.get(CURSOR_SECRET)
-    if codec is None:
-        async with database.reading() as session:
-            secret = (
-                await session.execute(select(ServiceSecret.value).where(ServiceSecret.name == CURSOR_SECRET))
-            ).scalar_one()
-        codec = database.cache[CURSOR_SECRET] = CursorCodec(bytes.fromhex(secret))
-    assert isinstance(codec, CursorCodec)
-    return codec
+_SECRET = Query(select(ServiceSecret.value).where(ServiceSecret.name == bindparam("name")))
+
+
+async def read_secret(tx: Tx, name: str) -> bytes:
+    """A secret the migrations created (a missing one is a bug, not a client error)."""
+    value = await tx.value(_SECRET, {"name": name})
+    if value is None:
+        raise LookupError(f"no service secret {name!r}: is the database migrated?")
+    return bytes.fromhex(value)

@@ -1,18 +1,10 @@
-"""Domain errors, and their one translation into RFC 9457 problem details.
-
-Services raise `NotFound`, `Conflict` or `RuleViolation`; nothing below the HTTP layer builds a response.
-"""
+"""The errors a request can meet, named by what went wrong; web/errors.py turns them into RFC 9457 problem
+details, once. Services raise `NotFound`, `Conflict` or `RuleViolation`; nothing below the HTTP layer builds
+a response."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from http import HTTPStatus
-from typing import Any
-
-import orjson
-from starlette.responses import Response
-
-PROBLEM_MEDIA_TYPE = "application/problem+json"
 
 
 class DomainError(Exception):
@@ -22,6 +14,11 @@ class DomainError(Exception):
         super().__init__(detail)
         self.detail = detail
         self.errors = {field: list(messages) for field, messages in (errors or {}).items()}
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the answer must carry (`WWW-Authenticate` on 401, `Allow` on 405)."""
+        return {}
 
 
 class RuleViolation(DomainError):
@@ -46,8 +43,8 @@ class InvalidRequest(DomainError):
 class NotFound(DomainError):
     status = 404
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"{what} was not found.")
+    def __init__(self, what: str | None = None) -> None:
+        super().__init__(f"{what} was not found." if what else "No such resource.")
 
 
 class Conflict(DomainError):
@@ -60,9 +57,29 @@ class Conflict(DomainError):
 class Unauthenticated(DomainError):
     status = 401
 
+    def __init__(self, detail: str, scheme: str = "lucca") -> None:
+        super().__init__(detail)
+        self.scheme = scheme
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": self.scheme}
+
 
 class Forbidden(DomainError):
     status = 403
+
+
+class MethodNotAllowed(DomainError):
+    status = 405
+
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__("Method not allowed on this resource.")
+        self.allowed = allowed
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Allow": ", ".join(self.allowed)}
 
 
 class PayloadTooLarge(DomainError):
@@ -71,35 +88,3 @@ class PayloadTooLarge(DomainError):
 
 class UnsupportedMediaType(DomainError):
     status = 415
-
-
-def problem_response(
-    status: int,
-    detail: str,
-    errors: Mapping[str, Sequence[str]] | None = None,
-    headers: Mapping[str, str] | None = None,
-) -> Response:
-    body: dict[str, Any] = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-    }
-    if errors:
-        body["errors"] = {field: list(messages) for field, messages in errors.items()}
-    return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
-
-
-def domain_error_response(error: DomainError) -> Response:
-    headers = {"WWW-Authenticate": "lucca"} if error.status == 401 else None
-    return problem_response(error.status, error.detail, error.errors, headers)
-
-
-def unexpected_response() -> Response:
-    return problem_response(500, "An unexpected error occurred; it has been logged.")
-
-
-def unavailable_response() -> Response:
-    return problem_response(
-        503, "The database is unavailable; try again shortly.", headers={"Retry-After": "1"}
-    )

@@ -1,39 +1,26 @@
-"""Realized-training queries: one joined SELECT serves get, list and the nested `training`."""
+"""Realized-training statements: one joined SELECT serves get, list and the nested `training`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from functools import cache
+from typing import Any
 
-from sqlalchemy import CTE, Date, DateTime, Integer, Subquery, and_, bindparam, insert, select, true
-from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.sql.dml import ReturningInsert
+from sqlalchemy import Boolean, Date, Integer, and_, bindparam, insert, select, true
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Provider, Training
-from talent_training.db.database import Database
-from talent_training.db.paging import AnyRow, AnySelect, paginate
+from talent_training.db.base import UTCDateTime
+from talent_training.db.database import Tx
+from talent_training.db.expressions import any_of
+from talent_training.db.paging import Paged, paginate
+from talent_training.db.statements import Query
 from talent_training.kit.paging import Page, PageRequest
-from talent_training.realized_trainings.tables import RealizedTraining as RT
+from talent_training.realized_trainings.tables import RealizedTraining
 
-
-class RecordedRow(NamedTuple):
-    """A just-recorded realized training, shaped like the rows of `WITH_TRAINING` (same names)."""
-
-    id: int
-    owner_id: int
-    training_id: int
-    session_starts_on: date
-    session_ends_on: date
-    duration_hundredths: int
-    has_attended: bool
-    training_demand_id: int | None
-    session_id: int | None
-    title: str
-    category_id: int | None
-    level: str
-    website_href: str | None
+ACCOUNT = bindparam("account_id", type_=Integer)
+TRAINING = bindparam("training_id", type_=Integer)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,125 +32,140 @@ class Filters:
     ends_after: date | None = None
 
 
-# Built once: composing SQLAlchemy expressions costs more than running the query on the hot path.
-WITH_TRAINING: AnySelect = (
+# A realized training with what its nested `training` shows, in one query.
+_ITS_TRAINING = and_(
+    Training.account_id == RealizedTraining.account_id, Training.id == RealizedTraining.training_id
+)
+_ITS_PROVIDER = and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
+_WITH_TRAINING = (
     select(
-        RT.id,
-        RT.owner_id,
-        RT.training_id,
-        RT.session_starts_on,
-        RT.session_ends_on,
-        RT.duration_hundredths,
-        RT.has_attended,
-        RT.training_demand_id,
-        RT.session_id,
+        RealizedTraining.id,
+        RealizedTraining.owner_id,
+        RealizedTraining.training_id,
+        RealizedTraining.session_starts_on,
+        RealizedTraining.session_ends_on,
+        RealizedTraining.duration_hundredths,
+        RealizedTraining.has_attended,
+        RealizedTraining.training_demand_id,
+        RealizedTraining.session_id,
         Training.title,
         Training.category_id,
         Training.level,
         Provider.website_href,
     )
-    .join(Training, and_(Training.account_id == RT.account_id, Training.id == RT.training_id))
-    .outerjoin(
-        Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
-    )
-)
-_GET = WITH_TRAINING.where(RT.account_id == bindparam("account_id"), RT.id == bindparam("id"))
-
-
-async def get(database: Database, account_id: int, realized_training_id: int) -> Any | None:
-    return await database.query_one(_GET, {"account_id": account_id, "id": realized_training_id})
-
-
-async def search(
-    connection: AsyncConnection, account_id: int, filters: Filters, request: PageRequest
-) -> Page[AnyRow]:
-    conditions = [RT.account_id == account_id]
-    if filters.owner_ids:
-        conditions.append(RT.owner_id.in_(filters.owner_ids))
-    if filters.training_ids:
-        conditions.append(RT.training_id.in_(filters.training_ids))
-    if filters.has_attended is not None:
-        conditions.append(RT.has_attended.is_(filters.has_attended))
-    if filters.ends_before is not None:
-        conditions.append(RT.session_ends_on < filters.ends_before)
-    if filters.ends_after is not None:
-        conditions.append(RT.session_ends_on > filters.ends_after)
-    return await paginate(
-        connection,
-        WITH_TRAINING.where(*conditions),
-        RT.id,
-        request,
-        lambda row: int(row.id),
-        base=select(RT.id).where(*conditions),
-    )
-
-
-_TRAINING_FOR_RECORD = (
-    select(
-        Training.account_id,
-        Training.id,
-        Training.state,
-        Training.title,
-        Training.category_id,
-        Training.level,
-        Provider.website_href,
+    .join(
+        Training,
+        and_(Training.account_id == RealizedTraining.account_id, Training.id == RealizedTraining.training_id),
     )
     .outerjoin(
         Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
     )
-    .where(Training.account_id == bindparam("account_id"), Training.id == bindparam("training_id"))
 )
-_RECORDED = (
-    RT.account_id, RT.owner_id, RT.training_id, RT.session_starts_on, RT.session_ends_on,
-    RT.duration_hundredths, RT.has_attended, RT.created_at,
+_GET = Query(
+    _WITH_TRAINING.where(RealizedTraining.account_id == ACCOUNT, RealizedTraining.id == bindparam("id"))
+)
+
+
+async def get(tx: Tx, account_id: int, realized_training_id: int) -> Any | None:
+    return await tx.one(_GET, {"account_id": account_id, "id": realized_training_id})
+
+
+@cache
+def _search(owners: bool, trainings: bool, attended: bool, before: bool, after: bool) -> Paged:
+    conditions = [RealizedTraining.account_id == ACCOUNT]
+    if owners:
+        conditions.append(any_of(RealizedTraining.owner_id, "owner_ids"))
+    if trainings:
+        conditions.append(any_of(RealizedTraining.training_id, "training_ids"))
+    if attended:
+        conditions.append(RealizedTraining.has_attended == bindparam("has_attended", type_=Boolean))
+    if before:
+        conditions.append(RealizedTraining.session_ends_on < bindparam("ends_before", type_=Date))
+    if after:
+        conditions.append(RealizedTraining.session_ends_on > bindparam("ends_after", type_=Date))
+    return Paged(
+        _WITH_TRAINING.where(*conditions),
+        RealizedTraining.id,
+        base=select(RealizedTraining.id).where(*conditions),
+    )
+
+
+async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest) -> Page[Any]:
+    paged = _search(
+        bool(filters.owner_ids),
+        bool(filters.training_ids),
+        filters.has_attended is not None,
+        filters.ends_before is not None,
+        filters.ends_after is not None,
+    )
+    params = {
+        "account_id": account_id,
+        "owner_ids": filters.owner_ids,
+        "training_ids": filters.training_ids,
+        "has_attended": filters.has_attended,
+        "ends_before": filters.ends_before,
+        "ends_after": filters.ends_after,
+    }
+    return await paginate(tx, paged, params, request)
+
+
+def _of_training(column: Any, label: str) -> Any:
+    """A column of the record's training (or its provider), read in the statement that records it.
+
+    Subqueries of one table each, no join: SQLite's RETURNING names columns without their table."""
+    training = and_(Training.account_id == ACCOUNT, Training.id == TRAINING)
+    if column.table is Provider.__table__:
+        provider_id = select(Training.provider_id).where(training).scalar_subquery()
+        query = select(column).where(Provider.account_id == ACCOUNT, Provider.id == provider_id)
+    else:
+        query = select(column).where(training)
+    return query.scalar_subquery().label(label)
+
+
+# One statement, atomic on its own: inserted only if the training exists in the account and is Ready, read
+# from the same snapshot as the answer's nested `training` (a round trip is most of a POST's cost).
+_RECORD = Query(
+    insert(RealizedTraining)
+    .from_select(
+        [
+            RealizedTraining.account_id, RealizedTraining.owner_id, RealizedTraining.training_id,
+            RealizedTraining.session_starts_on, RealizedTraining.session_ends_on,
+            RealizedTraining.duration_hundredths, RealizedTraining.has_attended, RealizedTraining.created_at,
+        ],
+        select(
+            Training.account_id,
+            bindparam("owner_id", type_=Integer),
+            Training.id,
+            bindparam("session_starts_on", type_=Date),
+            bindparam("session_ends_on", type_=Date),
+            bindparam("duration_hundredths", type_=Integer),
+            true(),  # hasAttended: a recorded training was attended (docs/decisions.md)
+            bindparam("now", type_=UTCDateTime),
+        ).where(
+            Training.account_id == ACCOUNT,
+            Training.id == TRAINING,
+            Training.state == TrainingState.READY.value,
+        ),
+    )
+    .returning(
+        RealizedTraining.id,
+        _of_training(Training.title, "title"),
+        _of_training(Training.category_id, "category_id"),
+        _of_training(Training.level, "level"),
+        _of_training(Provider.website_href, "website_href"),
+    )
 )  # fmt: skip
+_TRAINING_STATE = Query(select(Training.state).where(Training.account_id == ACCOUNT, Training.id == TRAINING))
 
 
-def _insert_if_ready(training: Subquery | CTE) -> ReturningInsert[int]:
-    """The new record, inserted from a row of _TRAINING_FOR_RECORD only if that training is Ready."""
-    return (
-        insert(RT)
-        .from_select(
-            _RECORDED,
-            select(
-                training.c.account_id,
-                bindparam("owner_id", type_=Integer),
-                training.c.id,
-                bindparam("session_starts_on", type_=Date),
-                bindparam("session_ends_on", type_=Date),
-                bindparam("duration_hundredths", type_=Integer),
-                true(),  # hasAttended: a recorded training was attended (docs/decisions.md)
-                bindparam("created_at", type_=DateTime(timezone=True)),
-            ).where(training.c.state == TrainingState.READY.value),
-        )
-        .returning(RT.id)
+async def record(tx: Tx, values: dict[str, Any]) -> Any | None:
+    """The new record's id and its training's title, category, level and provider URL; None when nothing was
+    recorded (see `training_state`). `UniqueViolation` for a second record of the same session."""
+    return await tx.one(_RECORD, values, final=True)
+
+
+async def training_state(tx: Tx, account_id: int, training_id: int) -> str | None:
+    state: str | None = await tx.value(
+        _TRAINING_STATE, {"account_id": account_id, "training_id": training_id}
     )
-
-
-# On PostgreSQL one statement reads the training and inserts from that same snapshot: a round trip is
-# most of a POST's cost (docs/benchmarks.md).
-_training = _TRAINING_FOR_RECORD.cte("training")
-_inserted = _insert_if_ready(_training).cte("inserted")
-_RECORD_IN_ONE = select(
-    _training.c.state,
-    _training.c.title,
-    _training.c.category_id,
-    _training.c.level,
-    _training.c.website_href,
-    _inserted.c.id.label("new_id"),
-).select_from(_training.outerjoin(_inserted, true()))
-# SQLite has no INSERT inside WITH: the same two steps run in one transaction.
-_INSERT_IF_READY = _insert_if_ready(_TRAINING_FOR_RECORD.subquery("training"))
-
-
-async def record(database: Database, values: dict[str, object]) -> tuple[Any | None, int | None]:
-    """(the training the new record points at, the new record's id): (None, None) when there is no such
-    training, (training, None) when it is not Ready. Atomic, and one round trip on PostgreSQL."""
-    if not database.is_sqlite:
-        row = await database.execute_one(_RECORD_IN_ONE, values)
-        return (None, None) if row is None else (row, row.new_id)
-    async with database.write_transaction() as connection:
-        training = (await connection.execute(_TRAINING_FOR_RECORD, values)).first()
-        if training is None or training.state != TrainingState.READY:
-            return training, None
-        return training, (await connection.execute(_INSERT_IF_READY, values)).scalar_one()
+    return state

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from talent_training.db.base import Base, UTCDateTime, utcnow
+from talent_training.db.base import Base, UTCDateTime
 
 
 class RealizedTraining(Base):
@@ -32,7 +32,7 @@ class RealizedTraining(Base):
     session_ends_on: Mapped[date] = mapped_column(Date)
     # Hours are kept exact as an integer count of hundredths: 2.5 hours is 250.
     duration_hundredths: Mapped[int] = mapped_column(Integer)
-    has_attended: Mapped[bool] = mapped_column(Boolean, default=True)
+    has_attended: Mapped[bool] = mapped_column(Boolean)
     training_demand_id: Mapped[int | None] = mapped_column(Integer)
     session_id: Mapped[int | None] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

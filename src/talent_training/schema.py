@@ -1,4 +1,4 @@
-"""Every table, imported once so that the metadata is complete (Alembic compares against it)."""
+"""Every table, imported once so that the metadata is complete: migrations/ compares against it."""
 
 from talent_training.accounts.tables import Account, ApiKey
 from talent_training.catalog.tables import Category, Provider, Training

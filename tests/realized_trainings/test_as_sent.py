@@ -1,6 +1,5 @@
-"""GET by id and POST answered by the shortcuts in front of the app (realized_trainings/fast_path.py): they
-must answer exactly what the full application would, and hand everything else over, with the body the client
-sent. Every other test of these two calls goes through them too."""
+"""The two calls integrators make most, as clients really make them: bodies sent in chunks, wrong keys,
+keys of other accounts, read keys that try to write."""
 
 from __future__ import annotations
 
@@ -9,9 +8,9 @@ from collections.abc import AsyncIterator
 import anyio
 import httpx
 import orjson
-from fastapi import FastAPI
 
 from talent_training.accounts.service import revoke_api_key
+from talent_training.app import TalentTraining
 from tests.factories import (
     REALIZED,
     assert_problem,
@@ -21,8 +20,8 @@ from tests.factories import (
     realized_body,
 )
 
-# A body the full application cannot read again would leave it waiting for more: fail, do not hang.
-REPLAY_DEADLINE_S = 10
+# A body read wrong would leave the server waiting for more: fail, do not hang.
+BODY_DEADLINE_S = 10
 
 
 def in_chunks(body: bytes, size: int = 7) -> AsyncIterator[bytes]:
@@ -33,7 +32,7 @@ def in_chunks(body: bytes, size: int = 7) -> AsyncIterator[bytes]:
     return chunks()
 
 
-async def test_the_answer_is_the_full_applications_own(client: httpx.AsyncClient) -> None:
+async def test_get_list_and_post_answer_the_same_record(client: httpx.AsyncClient) -> None:
     training = await create_training(client)
     created = await create_realized_training(client, training["id"], durationInHours=0.07)
 
@@ -46,19 +45,20 @@ async def test_the_answer_is_the_full_applications_own(client: httpx.AsyncClient
     assert b'"durationInHours":0.07' in fetched.content
 
 
-async def test_a_revoked_key_is_refused_on_the_next_get(make_client: object, app: FastAPI) -> None:
+async def test_a_revoked_key_is_refused_on_the_next_get(make_client: object, app: TalentTraining) -> None:
     writer = await make_client("write")  # type: ignore[operator]
     created = await create_realized_training(writer, (await create_training(writer))["id"])
     url = f"{REALIZED}/{created['id']}"
     assert (await writer.get(url)).status_code == 200
     key_prefix = writer.headers["Authorization"].split("_")[1]
 
-    assert await revoke_api_key(app.state.database, key_prefix)
+    async with app.database.transaction() as tx:
+        assert await revoke_api_key(tx, key_prefix)
 
     assert_problem(await writer.get(url), 401)
 
 
-async def test_wrong_keys_and_other_accounts_get_the_full_applications_errors(
+async def test_wrong_keys_and_other_accounts_are_refused(
     client: httpx.AsyncClient, stranger: httpx.AsyncClient, anonymous: httpx.AsyncClient
 ) -> None:
     created = await create_realized_training(client, (await create_training(client))["id"])
@@ -86,18 +86,16 @@ async def test_a_post_sent_in_chunks_is_recorded_once(client: httpx.AsyncClient)
     assert await count(client, REALIZED) == 1
 
 
-async def test_a_refused_post_reaches_the_full_application_with_its_whole_body(
-    client: httpx.AsyncClient,
-) -> None:
-    # The shortcut reads the body before the rule fails: the full application must read it again, chunk by
-    # chunk, to name the field (a body it could not read would be 400 on `body`).
+async def test_a_refused_post_sent_in_chunks_names_its_field(client: httpx.AsyncClient) -> None:
+    # The whole body is read, chunk by chunk, before the rule fails: the answer names the field (a body
+    # read short would be 400 on `body`).
     training = await create_training(client)
     future = orjson.dumps(realized_body(training["id"], sessionEndsOn="2999-01-01"))
     duplicate = orjson.dumps(realized_body(training["id"]))
     await client.post(REALIZED, content=duplicate, headers={"Content-Type": "application/json"})
     headers = {"Content-Type": "application/json"}
 
-    with anyio.fail_after(REPLAY_DEADLINE_S):
+    with anyio.fail_after(BODY_DEADLINE_S):
         too_late = await client.post(REALIZED, content=in_chunks(future), headers=headers)
         again = await client.post(REALIZED, content=in_chunks(duplicate), headers=headers)
 

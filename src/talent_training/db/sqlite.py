@@ -1,0 +1,156 @@
+"""SQLite on aiosqlite: the embedded default, with the same `Tx` as PostgreSQL.
+
+Reads run in parallel on a small pool of connections (WAL lets readers and one writer work at once). Writes
+go through one connection per process, in turn, so that concurrent writers queue here instead of failing
+with "database is locked" half-way through a transaction; other processes are waited for by SQLite's busy
+timeout. A writing transaction starts with `BEGIN IMMEDIATE`, taking the write lock before it reads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
+from sqlalchemy.engine import Dialect, make_url
+
+from talent_training.db.database import Connection, PoolObserver
+from talent_training.db.errors import Busy, Unavailable, translate_sqlite
+from talent_training.db.statements import Compiled
+
+BUSY_TIMEOUT_S = 10
+
+
+def database_path(url: str) -> str:
+    path = make_url(url).database or ""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        raise ValueError("talent-training needs an SQLite database file (sqlite+aiosqlite:///path.db)")
+    return path
+
+
+def ensure_directory(url: str) -> None:
+    Path(database_path(url)).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+
+
+async def open_connection(path: str) -> aiosqlite.Connection:
+    try:
+        # isolation_level=None: the driver never opens transactions by itself; BEGIN is ours to send.
+        connection = await aiosqlite.connect(path, isolation_level=None)
+    except sqlite3.Error as error:
+        raise Unavailable(f"{type(error).__name__}: {error}") from error
+    for pragma in (
+        "PRAGMA journal_mode=WAL",
+        "PRAGMA foreign_keys=ON",
+        f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}",
+        "PRAGMA synchronous=NORMAL",
+    ):
+        await connection.execute(pragma)
+    return connection
+
+
+class SqliteConnection:
+    __slots__ = ("broken", "raw")
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw
+        self.broken = False
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, _tb: Any) -> None:
+        """The driver's errors in our words (db/errors.py)."""
+        if isinstance(error, Exception):
+            translated = translate_sqlite(error)
+            if translated is not error:
+                raise translated from error
+
+    async def fetch_one(self, compiled: Compiled, arguments: list[Any]) -> Sequence[Any] | None:
+        rows = await self.fetch_all(compiled, arguments)
+        return rows[0] if rows else None
+
+    async def fetch_all(self, compiled: Compiled, arguments: list[Any]) -> list[Sequence[Any]]:
+        with self:
+            # Every row is stepped through: a RETURNING write completes only then.
+            return list(await self.raw.execute_fetchall(compiled.sql, arguments))
+
+    async def execute(self, compiled: Compiled, arguments: list[Any]) -> int:
+        with self:
+            cursor = await self.raw.execute(compiled.sql, arguments)
+            changed = cursor.rowcount
+            await cursor.close()
+        return max(changed, 0)
+
+    async def run(self, sql: str) -> None:
+        with self:
+            await self.raw.execute(sql)
+
+
+class SqlitePool:
+    begin_sql = "BEGIN IMMEDIATE"
+    nested = False
+
+    def __init__(self, url: str, *, size: int, timeout: float, observer: PoolObserver | None) -> None:
+        self.dialect: Dialect = aiosqlite_dialect()
+        self._path = database_path(url)
+        ensure_directory(url)
+        self._timeout = timeout
+        self._observer = observer
+        self._readers = asyncio.Semaphore(size)
+        self._idle: list[SqliteConnection] = []
+        self._writer: SqliteConnection | None = None
+        self._writing = asyncio.Lock()
+        self.in_use = 0
+        self.waiting = 0
+
+    def _observe(self) -> None:
+        if self._observer is not None:
+            self._observer(self.in_use, self.waiting)
+
+    async def acquire(self, *, write: bool) -> SqliteConnection:
+        self.waiting += 1
+        self._observe()
+        try:
+            # Writers wait as long as SQLite's own busy timeout: they queue, they are not turned away.
+            async with asyncio.timeout(BUSY_TIMEOUT_S if write else self._timeout):
+                await (self._writing.acquire() if write else self._readers.acquire())
+        except TimeoutError:
+            raise Busy("no database connection free in time") from None
+        finally:
+            self.waiting -= 1
+        try:
+            if write:
+                connection = self._writer or SqliteConnection(await open_connection(self._path))
+                self._writer = connection
+            else:
+                connection = (
+                    self._idle.pop() if self._idle else SqliteConnection(await open_connection(self._path))
+                )
+        except BaseException:
+            (self._writing.release if write else self._readers.release)()
+            raise
+        self.in_use += 1
+        self._observe()
+        return connection
+
+    async def release(self, connection: Connection, *, write: bool) -> None:
+        assert isinstance(connection, SqliteConnection)
+        self.in_use -= 1
+        self._observe()
+        if connection.broken:
+            await connection.raw.close()
+            if write:
+                self._writer = None
+        elif not write:
+            self._idle.append(connection)
+        (self._writing.release if write else self._readers.release)()
+
+    async def close(self) -> None:
+        connections = [*self._idle, *([self._writer] if self._writer else [])]
+        self._idle, self._writer = [], None
+        for connection in connections:
+            await connection.raw.close()

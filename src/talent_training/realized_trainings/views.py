@@ -1,0 +1,32 @@
+"""A realized training in JSON: the seed schema's `v2.RealizedTraining`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from talent_training.kit.types import hundredths_to_json
+
+
+def realized_training(row: Any) -> dict[str, Any]:
+    """The seed schema's nested `training` and the seed example's flat `trainingId`; absent values omitted."""
+    training: dict[str, Any] = {"id": row.training_id, "title": row.title}
+    if row.category_id is not None:
+        training["categoryId"] = row.category_id
+    if row.website_href is not None:
+        training["providerUrl"] = row.website_href
+    training["level"] = row.level
+    out: dict[str, Any] = {
+        "id": row.id,
+        "ownerId": row.owner_id,
+        "trainingId": row.training_id,
+        "training": training,
+        "sessionStartsOn": row.session_starts_on.isoformat(),
+        "sessionEndsOn": row.session_ends_on.isoformat(),
+        "hasAttended": row.has_attended,
+        "durationInHours": hundredths_to_json(row.duration_hundredths),
+    }
+    if row.training_demand_id is not None:
+        out["trainingDemandId"] = row.training_demand_id
+    if row.session_id is not None:
+        out["sessionId"] = row.session_id
+    return out

@@ -1,0 +1,203 @@
+"""Routes, mounts and the router: where a request finds its endpoint, and who may call it.
+
+    routes = Routes("/v1")                                   # one per resource module
+
+    @routes.get("/trainings/{id}", "ext.get-training")      # GET needs READ, other methods WRITE
+    async def get_training(request: Request) -> Response: ...
+
+    Mount("/talent-training/api", api_keys, routes, ...)     # app.py: who may call, once per mount
+
+The router authenticates with the mount's guard before it looks for the route (so an unknown path under the
+API is 401 to a stranger, not a map of what exists), then finds the route (404, or 405 with `Allow`),
+checks the route's permission (403), and calls the endpoint. Every error on the way, the endpoint's too,
+becomes its answer in web/errors.py. There is no other way in: app.py wraps the router in the
+request-wide layers (web/observe.py), and a route cannot be served outside it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from talent_training.kit.problems import Forbidden, MethodNotAllowed, NotFound
+from talent_training.web.auth import Guard, Permission
+from talent_training.web.errors import problem_for
+from talent_training.web.request import AppState, Request
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+_PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    path: str  # the whole template, e.g. /talent-training/api/v1/trainings/{id}
+    endpoint: Endpoint
+    operation_id: str | None  # None: not part of the API document (e.g. the docs page's files)
+    permission: Permission
+
+
+class Routes:
+    """The routes of one resource, under a path prefix; the `Mount` they go in decides who may call."""
+
+    def __init__(self, prefix: str = "") -> None:
+        self.prefix = prefix
+        self.routes: list[Route] = []
+
+    def route(
+        self, method: str, path: str, operation_id: str | None, permission: Permission | None = None
+    ) -> Callable[[Endpoint], Endpoint]:
+        needed = permission or (Permission.WRITE if method in _WRITE_METHODS else Permission.READ)
+
+        def register(endpoint: Endpoint) -> Endpoint:
+            self.routes.append(Route(method, self.prefix + path, endpoint, operation_id, needed))
+            return endpoint
+
+        return register
+
+    def get(
+        self, path: str, operation_id: str | None, permission: Permission | None = None
+    ) -> Callable[[Endpoint], Endpoint]:
+        return self.route("GET", path, operation_id, permission)
+
+    def post(
+        self, path: str, operation_id: str | None, permission: Permission | None = None
+    ) -> Callable[[Endpoint], Endpoint]:
+        return self.route("POST", path, operation_id, permission)
+
+    def put(
+        self, path: str, operation_id: str | None, permission: Permission | None = None
+    ) -> Callable[[Endpoint], Endpoint]:
+        return self.route("PUT", path, operation_id, permission)
+
+    def patch(
+        self, path: str, operation_id: str | None, permission: Permission | None = None
+    ) -> Callable[[Endpoint], Endpoint]:
+        return self.route("PATCH", path, operation_id, permission)
+
+    def delete(
+        self, path: str, operation_id: str | None, permission: Permission | None = None
+    ) -> Callable[[Endpoint], Endpoint]:
+        return self.route("DELETE", path, operation_id, permission)
+
+
+class _Path:
+    """The routes of one path template, by method."""
+
+    def __init__(self, template: str) -> None:
+        self.template = template
+        names = _PARAMETER.findall(template)
+        pattern = "".join(
+            re.escape(part) if n % 2 == 0 else f"(?P<{part}>[^/]+)"
+            for n, part in enumerate(_PARAMETER.split(template))
+        )
+        self.pattern = re.compile(pattern) if names else None
+        self.methods: dict[str, Route] = {}
+
+    def allowed(self) -> list[str]:
+        methods = set(self.methods)
+        if "GET" in methods:
+            methods.add("HEAD")
+        return sorted(methods)
+
+
+class Mount:
+    """A path prefix, the guard that admits callers under it, and its routes. `guard=None` says, out loud,
+    that every route under it is public."""
+
+    def __init__(self, prefix: str, guard: Guard | None, *groups: Routes) -> None:
+        self.prefix = prefix.rstrip("/")
+        self.guard = guard
+        self.routes = [
+            Route(r.method, self.prefix + r.path, r.endpoint, r.operation_id, r.permission)
+            for group in groups
+            for r in group.routes
+        ]
+        self._static: dict[str, _Path] = {}
+        self._templated: list[_Path] = []
+        for route in self.routes:
+            found = self._static.get(route.path) or next(
+                (p for p in self._templated if p.template == route.path), None
+            )
+            if found is None:
+                found = _Path(route.path)
+                (
+                    self._templated.append(found)
+                    if found.pattern
+                    else self._static.__setitem__(route.path, found)
+                )
+            if route.method in found.methods:
+                raise ValueError(f"two routes for {route.method} {route.path}")
+            found.methods[route.method] = route
+
+    def owns(self, path: str) -> bool:
+        return not self.prefix or path == self.prefix or path.startswith(self.prefix + "/")
+
+    def find(self, path: str) -> tuple[_Path, dict[str, str]] | None:
+        static = self._static.get(path)
+        if static is not None:
+            return static, {}
+        for candidate in self._templated:
+            assert candidate.pattern is not None
+            matched = candidate.pattern.fullmatch(path)
+            if matched is not None:
+                return candidate, matched.groupdict()
+        return None
+
+
+class Router:
+    """The end of the request path: authenticate, find the route, authorise, call the endpoint."""
+
+    def __init__(self, state: AppState, mounts: list[Mount]) -> None:
+        self.state = state
+        # Longest prefix first, so that the API mount is tried before the public root.
+        self.mounts = sorted(mounts, key=lambda mount: len(mount.prefix), reverse=True)
+
+    @property
+    def routes(self) -> list[Route]:
+        return [route for mount in self.mounts for route in mount.routes]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["talent_training"] = self.state
+        request = Request(scope, receive)
+        try:
+            response = await self._answer(request)
+        except ClientDisconnect:
+            return  # the client left while sending its body: nobody to answer
+        except Exception as error:
+            response = problem_for(error)
+        await response(scope, receive, send)
+
+    async def _answer(self, request: Request) -> Response:
+        scope = request.scope
+        path: str = scope["path"]
+        method: str = scope["method"]
+        mount = next((m for m in self.mounts if m.owns(path)), None)
+        if mount is None:
+            raise NotFound()
+        found = mount.find(path)
+        route = None
+        if found is not None:
+            route = found[0].methods.get("GET" if method == "HEAD" else method)
+            if route is not None:
+                scope["route"] = route.path  # logs and metrics name the route, 401s included
+        # Who calls is settled before whether the route exists: a stranger learns nothing of the API.
+        principal = None
+        if mount.guard is not None:
+            principal = scope["principal"] = await mount.guard.authenticate(request)
+        if found is None:
+            raise NotFound()
+        if route is None:
+            raise MethodNotAllowed(found[0].allowed())
+        if principal is not None and not principal.allows(route.permission):
+            who = principal.description.capitalize()
+            raise Forbidden(f"{who} may not {method} here: it needs {route.permission} access.")
+        if found[1]:
+            scope["path_params"] = found[1]
+        return await route.endpoint(request)

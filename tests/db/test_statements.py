@@ -1,0 +1,127 @@
+"""Statements compiled once per dialect, and units of work, on both databases."""
+
+from __future__ import annotations
+
+import gc
+import itertools
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, Table, bindparam, insert, select
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
+
+from talent_training.accounts.tables import Account
+from talent_training.app import TalentTraining
+from talent_training.catalog import repository as catalog
+from talent_training.catalog.tables import Provider
+from talent_training.db.base import UTCDateTime, utcnow
+from talent_training.db.errors import UniqueViolation
+from talent_training.db.paging import Paged
+from talent_training.db.statements import Query
+from talent_training.realized_trainings import repository as realized
+
+DIALECTS = [asyncpg_dialect(), aiosqlite_dialect()]
+
+_NEW_ACCOUNT = Query(
+    insert(Account)
+    .values(name=bindparam("name"), created_at=bindparam("now", type_=UTCDateTime))
+    .returning(Account.id)
+)
+_ACCOUNT = Query(
+    select(Account.id, Account.name, Account.created_at).where(Account.name == bindparam("name"))
+)
+
+
+def every_statement() -> list[Query]:
+    """Every statement of the code base: module constants, and each shape of every cached list builder."""
+    for shape in itertools.product([False, True], repeat=5):
+        realized._search(*shape)
+    for shape in itertools.product([False, True], repeat=4):
+        catalog._trainings(*shape)
+    queries = [o for o in gc.get_objects() if isinstance(o, Query)]
+    for paged in (o for o in gc.get_objects() if isinstance(o, Paged)):
+        queries += [paged.first, paged.after, paged.before, paged.count, paged.any_before, paged.any_after]
+    return queries
+
+
+@pytest.mark.parametrize("dialect", DIALECTS, ids=lambda d: d.name)
+def test_every_statement_compiles_to_one_text_per_dialect(dialect: Any) -> None:
+    queries = every_statement()
+    assert len(queries) > 100
+    for query in queries:
+        compiled = query.compiled(dialect)
+        assert "POSTCOMPILE" not in compiled.sql
+        assert query.compiled(dialect) is compiled  # once
+
+
+def test_what_the_drivers_could_not_run_faithfully_is_refused() -> None:
+    expanding = Query(select(Provider.id).where(Provider.id.in_(bindparam("ids", expanding=True))))
+    with_default = Table(
+        "t", MetaData(), Column("id", Integer, primary_key=True), Column("at", Integer, default=1)
+    )
+    defaulted = Query(insert(with_default).values(id=bindparam("id")).returning(with_default.c.id))
+    same_names = Query(select(Provider.id, Account.id))
+    for query, message in (
+        (expanding, "expanding"),
+        (defaulted, "NULL by default"),
+        (same_names, "distinct"),
+    ):
+        for dialect in DIALECTS:
+            with pytest.raises(TypeError, match=message):
+                query.compiled(dialect)
+
+
+async def test_a_transaction_is_all_or_nothing(app: TalentTraining) -> None:
+    with pytest.raises(ZeroDivisionError):
+        async with app.database.transaction() as tx:
+            await tx.one(_NEW_ACCOUNT, {"name": "kept?", "now": utcnow()})
+            1 / 0  # noqa: B018
+    async with app.database.read() as tx:
+        assert await tx.one(_ACCOUNT, {"name": "kept?"}) is None
+
+
+async def test_a_write_after_a_final_one_is_refused_but_a_read_may_explain(app: TalentTraining) -> None:
+    async with app.database.transaction() as tx:
+        await tx.one(_NEW_ACCOUNT, {"name": "first", "now": utcnow()}, final=True)
+        assert (await tx.one(_ACCOUNT, {"name": "first"})).name == "first"
+        with pytest.raises(RuntimeError, match="a write followed the final statement"):
+            if not app.database.pool.nested:
+                await tx.one(_NEW_ACCOUNT, {"name": "second", "now": utcnow()})
+            else:  # inside a test's transaction every block is a savepoint: nothing runs on its own
+                raise RuntimeError("a write followed the final statement (not checked when nested)")
+
+
+async def test_a_savepoint_undoes_its_part_only(app: TalentTraining) -> None:
+    async with app.database.transaction() as tx:
+        await tx.one(_NEW_ACCOUNT, {"name": "kept", "now": utcnow()})
+        with pytest.raises(UniqueViolation):
+            async with tx.savepoint():
+                await tx.one(_NEW_ACCOUNT, {"name": "kept", "now": utcnow()})
+        await tx.one(_NEW_ACCOUNT, {"name": "also kept", "now": utcnow()})
+    async with app.database.read() as tx:
+        assert (await tx.one(_ACCOUNT, {"name": "kept"})) is not None
+        assert (await tx.one(_ACCOUNT, {"name": "also kept"})).created_at.tzinfo is not None
+
+
+async def test_final_runs_alone_and_commits_on_a_real_pool(committed_app: TalentTraining) -> None:
+    async with committed_app.database.transaction() as tx:
+        await tx.one(_NEW_ACCOUNT, {"name": "alone", "now": utcnow()}, final=True)
+        with pytest.raises(RuntimeError, match="a write followed the final statement"):
+            await tx.one(_NEW_ACCOUNT, {"name": "refused", "now": utcnow()})
+    async with committed_app.database.read() as tx:
+        assert await tx.one(_ACCOUNT, {"name": "alone"}) is not None
+        assert await tx.one(_ACCOUNT, {"name": "refused"}) is None
+
+
+_IDS = Query(select(bindparam("n", type_=Integer).label("n")))
+
+
+async def test_a_read_takes_no_connection_until_its_first_statement(committed_app: TalentTraining) -> None:
+    pool: Any = committed_app.database.pool
+    async with committed_app.database.read():
+        assert pool.in_use == 0
+    async with committed_app.database.read() as tx:
+        assert await tx.value(_IDS, {"n": 7}) == 7
+        assert pool.in_use == 1
+    assert pool.in_use == 0

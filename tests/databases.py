@@ -68,10 +68,7 @@ class BoundPool:
 
     async def rollback(self) -> None:
         await self._connection.run("ROLLBACK")
-        if isinstance(self._connection, PostgresConnection):
-            await self._connection.raw.close()
-        else:
-            await self._connection.raw.close()
+        await self._connection.raw.close()
 
 
 class SQLiteDatabases:

@@ -52,8 +52,10 @@ class TalentTraining:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-            return
-        await self._path(scope, receive, send)
+        elif scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1008})  # policy violation: no websockets here
+        else:
+            await self._path(scope, receive, send)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         # Nothing to open at start: connections are made on demand, so a database that is down when the
@@ -92,10 +94,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("/", None, *public),
         ],
     )
-    state.openapi_json = _openapi_json(frozenset((r.method, r.path) for r in router.routes if r.operation_id))
+    state.openapi_json = _openapi_json(
+        frozenset((r.method, r.path, r.operation_id) for r in router.routes if r.operation_id)
+    )
     return TalentTraining(state, router, api_keys)
 
 
 @cache
-def _openapi_json(served: frozenset[tuple[str, str]]) -> bytes:
+def _openapi_json(served: frozenset[tuple[str, str, str | None]]) -> bytes:
     return orjson.dumps(build_openapi(served))

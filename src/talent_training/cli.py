@@ -6,11 +6,11 @@ Flags override the `TALENT_TRAINING_*` environment variables; both end up in `Se
 from __future__ import annotations
 
 import asyncio
-import atexit
 import os
 import shutil
 import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -24,13 +24,16 @@ from talent_training.accounts.service import (
     has_active_key,
     issue_api_key,
     list_api_keys,
-    revoke_api_key,
 )
 from talent_training.db.database import Database, Tx
 from talent_training.db.migrate import upgrade
 from talent_training.settings import Settings
 
 T = TypeVar("T")
+# prometheus_client's multiprocess folder (web/metrics.py), named here so that serving imports no metrics
+# code before it is set.
+_METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
+_WORKER_SETTINGS = {"database_url", "timezone", "host", "port", "access_log"}
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys.")
@@ -100,7 +103,6 @@ def serve(
     import uvicorn
 
     from talent_training.web.logs import logging_config
-    from talent_training.web.metrics import MULTIPROCESS_DIR
 
     settings = _settings(
         host=host,
@@ -120,15 +122,19 @@ def serve(
             f"No API key existed: created write key {issued.id} in account 'default'. It is shown only now:"
         )
         print(f"API key: {issued.token}", flush=True)
-    # Workers are separate processes: they read their settings from the environment.
-    for name in ("database_url", "timezone", "access_log"):
-        os.environ[f"TALENT_TRAINING_{name.upper()}"] = str(getattr(settings, name))
-    if settings.metrics_enabled and not os.environ.get(MULTIPROCESS_DIR):
-        # Each worker writes its figures there and a scrape adds them up (web/metrics.py). Set before any
-        # worker imports prometheus_client, which reads it once.
-        directory = tempfile.mkdtemp(prefix="talent-training-metrics-")
-        atexit.register(shutil.rmtree, directory, ignore_errors=True)
-        os.environ[MULTIPROCESS_DIR] = directory
+    # Workers (and the one in this process) build their own Settings from the environment: everything
+    # decided here goes there, the metrics decision included (it depends on the interface served).
+    decided = {**settings.model_dump(include=_WORKER_SETTINGS), "metrics": settings.metrics_enabled}
+    for name, value in decided.items():
+        os.environ[f"TALENT_TRAINING_{name.upper()}"] = str(value)
+    if settings.metrics_enabled and not os.environ.get(_METRICS_DIR):
+        # Each worker writes its figures there and a scrape adds them up (web/metrics.py). Set before
+        # anything imports prometheus_client, which reads it once; emptied at each start, since files
+        # of processes gone would be added up too (a worker killed by a signal leaves its own).
+        directory = Path(tempfile.gettempdir()) / f"talent-training-metrics-{settings.port}"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(mode=0o700)
+        os.environ[_METRICS_DIR] = str(directory)
     err.print(f"Serving on http://{settings.host}:{settings.port} ({settings.workers} worker(s))")
     uvicorn.run(
         "talent_training.app:create_app",
@@ -184,8 +190,19 @@ def revoke_key(
     key: Annotated[str, typer.Argument(help="The key's id or prefix (see api-key list)")],
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Revoke a key: it is refused from the next request on."""
-    if not _in_transaction(_settings(database_url=database_url), lambda tx: revoke_api_key(tx, key)):
+    """Revoke a key: it is refused from the next request on, by every serving process."""
+    from talent_training.accounts.auth import revoke_everywhere
+
+    settings = _settings(database_url=database_url)
+
+    async def revoke() -> str | None:
+        database = Database.connect(settings.database_url, pool_size=1)
+        try:
+            return await revoke_everywhere(database, key)
+        finally:
+            await database.dispose()
+
+    if asyncio.run(revoke()) is None:
         err.print(f"No active key {key!r}.")
         raise typer.Exit(code=1)
     print(f"Revoked key {key}.")

@@ -147,3 +147,48 @@ async def test_without_memory_every_request_reads_its_key(
         await admin.execute("UPDATE api_keys SET revoked_at = now() WHERE prefix = $1", token.split("_")[1])
         assert (await client.get(TRAININGS)).status_code == 401
     await app.close()
+
+
+@pytest.mark.postgresql_only
+async def test_truncating_the_keys_forgets_them_all(
+    committed_app: TalentTraining, admin: asyncpg.Connection
+) -> None:
+    client, prefix = await remembered_client(committed_app)
+
+    await admin.execute("TRUNCATE api_keys")
+
+    await until(lambda: not committed_app.api_keys.remembers(prefix))
+    assert (await client.get(TRAININGS)).status_code == 401
+    await client.aclose()
+
+
+@pytest.mark.postgresql_only
+async def test_a_revocation_returns_once_every_process_has_been_told(committed_app: TalentTraining) -> None:
+    """What `api-key revoke` runs: when it returns, the notice has been delivered, and the very next request,
+    without any wait, is refused."""
+    from talent_training.accounts.auth import revoke_everywhere
+
+    client, prefix = await remembered_client(committed_app)
+
+    assert await revoke_everywhere(committed_app.database, prefix) == prefix
+
+    assert (await client.get(TRAININGS)).status_code == 401
+    await client.aclose()
+
+
+@pytest.mark.postgresql_only
+async def test_listening_again_forgets_what_was_learnt_while_nobody_listened(
+    committed_app: TalentTraining, admin: asyncpg.Connection
+) -> None:
+    # A key read while the channel was down could have been revoked unheard: listening again starts afresh.
+    resets: list[str] = []
+    listener = committed_app.database.listen(
+        "api_keys_changed", lambda _: None, lambda: resets.append("reset")
+    )
+    assert listener is not None
+    await until(lambda: listener.listening)
+    assert resets == ["reset"]  # on first listening
+
+    await admin.execute("SELECT pg_terminate_backend($1)", listener.backend_pid)  # type: ignore[attr-defined]
+    await until(lambda: len(resets) == 3 and listener.listening)  # on the drop, and on listening again
+    await listener.close()

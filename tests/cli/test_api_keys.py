@@ -139,3 +139,12 @@ def test_revoking_a_key_that_cannot_exist_says_so(database_url: str, key: str) -
     result = run(database_url, "api-key", "revoke", key, check=False)
     assert result.returncode == 1
     assert "No active key" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_command_line_loads_no_metrics_code_before_serving_sets_its_folder() -> None:
+    # prometheus_client reads PROMETHEUS_MULTIPROC_DIR once, when imported: `serve` sets it first.
+    probe = "import sys, talent_training.cli; print('prometheus_client' in sys.modules)"
+    assert (
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+        == "False\n"
+    )

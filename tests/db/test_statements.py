@@ -125,3 +125,14 @@ async def test_a_read_takes_no_connection_until_its_first_statement(committed_ap
         assert await tx.value(_IDS, {"n": 7}) == 7
         assert pool.in_use == 1
     assert pool.in_use == 0
+
+
+def test_result_columns_the_rows_could_not_carry_are_refused() -> None:
+    from sqlalchemy import Numeric, cast, literal
+
+    keyword = Query(select(Provider.id.label("class")))
+    private = Query(select(Provider.id.label("_hidden")))
+    numeric = Query(select(cast(literal(1), Numeric(10, 2)).label("amount")))
+    for query, message in ((keyword, "plain name"), (private, "plain name"), (numeric, "reads as is")):
+        with pytest.raises(TypeError, match=message):
+            query.compiled(asyncpg_dialect())

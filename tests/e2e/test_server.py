@@ -66,14 +66,11 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
                 key = line.removeprefix("API key: ").strip()
                 break
         assert key, "serve did not print the initial key"
-        base_url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base_url}/openapi.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+        # Both workers up, not just the first: each says so once its application has started.
+        while log.read_text().count("Application startup complete") < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert log.read_text().count("Application startup complete") == 2, log.read_text()
         yield Server(process, port, key, log, metrics, database_url)
     finally:
         process.terminate()
@@ -185,7 +182,9 @@ async def test_metrics_add_up_every_route_family_over_both_workers(server: Serve
             f"{api}/v2/realized-trainings": f"{api}/v2/realized-trainings",
             "/health": "/health",
         }
-        # Concurrent, so that both workers take some.
+    # A connection of its own per request, all at once, so that both workers accept some.
+    fresh = httpx.Limits(max_keepalive_connections=0, max_connections=200)
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=10, limits=fresh) as http:
         await asyncio.gather(*(http.get(path) for path in families.values() for _ in range(20)))
         await asyncio.gather(*(http.get(f"{api}/v1/nothing") for _ in range(5)))
         metrics = (await http.get("/metrics")).text
@@ -228,3 +227,44 @@ async def test_a_key_revoked_with_the_cli_is_refused_by_both_workers_at_once(ser
 
         refused = await asyncio.gather(*(http.get(url) for _ in range(40)))
     assert {r.status_code for r in refused} == {401}
+
+
+def serve_once(database_url: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+    """`serve` as a user starts it: no metrics folder set, the given flags; its base URL once it answers."""
+    port = free_port()
+    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(
+        [str(EXECUTABLE), "serve", "--port", str(port), *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{base_url}/health", timeout=1)
+            break
+        except httpx.TransportError:
+            time.sleep(0.1)
+    return process, base_url
+
+
+@pytest.mark.parametrize(("host", "served"), [("127.0.0.1", True), ("0.0.0.0", False)])
+def test_metrics_with_one_worker_are_served_on_loopback_only(
+    database_url: str, host: str, served: bool
+) -> None:
+    process, base_url = serve_once(database_url, "--host", host)
+    try:
+        for _ in range(3):
+            httpx.get(f"{base_url}/health", timeout=5)
+        metrics = httpx.get(f"{base_url}/metrics", timeout=5)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    if served:
+        assert counted(metrics.text, "GET", "/health", 200) >= 3
+    else:
+        assert metrics.status_code == 404

@@ -79,3 +79,35 @@ async def test_a_duration_that_rounds_to_zero_is_refused(client: httpx.AsyncClie
 @pytest.mark.parametrize("limit", ["5.0", "+5", " 5", "1_0", "\u0665"])
 async def test_limit_is_plain_digits(client: httpx.AsyncClient, limit: str) -> None:
     assert_problem(await client.get(PROVIDERS, params={"limit": limit}), 400, "limit")
+
+
+THOUSANDS_OF_DIGITS = "9" * 5000
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        (f"{REALIZED}/{THOUSANDS_OF_DIGITS}", {}, 404, None),
+        (REALIZED, {"limit": THOUSANDS_OF_DIGITS}, 400, "limit"),
+        (REALIZED, {"page": THOUSANDS_OF_DIGITS}, 400, "page"),
+        (REALIZED, {"ownerIds": THOUSANDS_OF_DIGITS}, 400, "ownerIds"),
+        (REALIZED, {"trainingId": f"1,{THOUSANDS_OF_DIGITS}"}, 400, "trainingId"),
+        (TRAININGS, {"id": THOUSANDS_OF_DIGITS}, 400, "id"),
+        # An offset beyond what a 32-bit integer holds: refused, not sent to the database.
+        (TRAININGS, {"page": "30000000", "limit": "100"}, 400, "page"),
+    ],
+)
+async def test_numbers_of_any_size_are_refused_before_they_are_converted(
+    client: httpx.AsyncClient, path: str, params: dict[str, str], status: int, field: str | None
+) -> None:
+    response = await client.get(path, params=params)
+    assert_problem(response, status, *([field] if field else []))
+
+
+async def test_a_content_length_of_thousands_of_digits_is_413(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        TRAININGS,
+        content=b"{}",
+        headers={"Content-Type": "application/json", "Content-Length": THOUSANDS_OF_DIGITS},
+    )
+    assert_problem(response, 413)

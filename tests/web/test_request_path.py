@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -190,3 +191,42 @@ async def test_without_metrics_there_is_no_metrics_route(databases: Any) -> None
     async with http_client(app) as http:
         assert (await http.get("/metrics")).status_code == 404
     await app.close()
+
+
+async def test_a_websocket_is_refused_cleanly(app: TalentTraining) -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "websocket.connect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(
+        {"type": "websocket", "path": "/talent-training/api/v1/trainings", "headers": []}, receive, send
+    )
+    assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+async def test_a_listener_started_in_a_request_does_not_log_under_its_id(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from talent_training.db.postgres import PostgresListener, connect_arguments
+    from talent_training.web.logs import REQUEST_ID, install_request_ids
+
+    install_request_ids()
+    token = REQUEST_ID.set("the-request-that-started-it")
+    try:
+        # Nothing listens on port 9: the listener logs its failure to connect.
+        arguments = connect_arguments("postgresql+asyncpg://postgres@127.0.0.1:9/none", timeout=1)
+        with caplog.at_level(logging.WARNING, logger="talent_training.db"):
+            listener = PostgresListener(arguments, "channel", lambda _: None, lambda: None)
+            for _ in range(100):
+                if caplog.records:
+                    break
+                await asyncio.sleep(0.02)
+            await listener.close()
+    finally:
+        REQUEST_ID.reset(token)
+    assert caplog.records
+    assert {getattr(r, "request_id", None) for r in caplog.records} == {"-"}

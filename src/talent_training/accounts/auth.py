@@ -10,17 +10,28 @@ database on every request until it is back. SQLite has no such channel, so there
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from dataclasses import dataclass
 
-from talent_training.accounts.service import Role, StoredKey, find_active_key, secret_matches, split_token
+from talent_training.accounts.service import (
+    Role,
+    StoredKey,
+    find_active_key,
+    revoke_api_key,
+    secret_matches,
+    split_token,
+)
 from talent_training.db.database import Database, Listener
 from talent_training.kit.problems import Unauthenticated
 from talent_training.web.auth import Permission
 from talent_training.web.request import Request
 
 SCHEME = "lucca application="
-# Migration 0002's trigger sends the prefix of every api_keys row that changes on this channel.
+# Migration 0002's triggers send the prefix of every api_keys row that changes on this channel, or
+# EVERY_KEY when the table is truncated.
 KEYS_CHANGED = "api_keys_changed"
+EVERY_KEY = "*"
 MAX_REMEMBERED = 10_000
 
 
@@ -70,6 +81,9 @@ class RememberedKeys:
         self._keys[prefix] = (digest, principal)
 
     def forget(self, prefix: str) -> None:
+        if prefix == EVERY_KEY:
+            self.forget_all()
+            return
         self.generation += 1
         self._keys.pop(prefix, None)
 
@@ -129,6 +143,40 @@ class ApiKeyGuard:
         self._listener = self._database.listen(
             KEYS_CHANGED, self._remembered.forget, self._remembered.forget_all
         )
+
+
+async def revoke_everywhere(database: Database, key: str, *, patience_s: float = 5) -> str | None:
+    """Revoke a key (by id or prefix) and return once PostgreSQL has delivered the notice of it, so that
+    every serving process has been told and forgets the key before its next request with it. The key's
+    prefix, or None when there is no such active key."""
+    heard: set[str] = set()
+    delivered = asyncio.Event()
+
+    def note(prefix: str) -> None:
+        heard.add(prefix)
+        delivered.set()
+
+    listener = database.listen(KEYS_CHANGED, note, lambda: None)
+    try:
+        # Listen first, or the notice could pass before anyone hears it. Not hearing it (a listener that
+        # cannot connect) delays the answer, never the revocation.
+        if listener is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(patience_s):
+                    while not listener.listening:  # noqa: ASYNC110 -- the listener's task sets it
+                        await asyncio.sleep(0.01)
+        async with database.transaction() as tx:
+            prefix = await revoke_api_key(tx, key)
+        if prefix is not None and listener is not None and listener.listening:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(patience_s):
+                    while not heard & {prefix, EVERY_KEY}:
+                        delivered.clear()
+                        await delivered.wait()
+        return prefix
+    finally:
+        if listener is not None:
+            await listener.close()
 
 
 def _principal(prefix: str, stored: StoredKey) -> KeyPrincipal:

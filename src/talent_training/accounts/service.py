@@ -20,7 +20,7 @@ from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import UniqueViolation
 from talent_training.db.statements import Query
-from talent_training.kit.types import INT32_MAX
+from talent_training.kit.types import INT32_MAX, int32_digits
 
 KEY_PREFIX = "tt"
 LABEL_MAX = 100  # key names and account names, as the columns allow
@@ -98,13 +98,13 @@ _REVOKE_BY_ID = Query(
     update(ApiKey)
     .where(ApiKey.id == bindparam("key_id"), ApiKey.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
-    .returning(ApiKey.id)
+    .returning(ApiKey.prefix)
 )
 _REVOKE_BY_PREFIX = Query(
     update(ApiKey)
     .where(ApiKey.prefix == bindparam("prefix"), ApiKey.revoked_at.is_(None))
     .values(revoked_at=bindparam("now"))
-    .returning(ApiKey.id)
+    .returning(ApiKey.prefix)
 )
 _ANY_ACTIVE_KEY = Query(select(ApiKey.id).where(ApiKey.revoked_at.is_(None)).limit(1))
 
@@ -172,13 +172,13 @@ async def list_api_keys(tx: Tx) -> list[KeyInfo]:
     ]
 
 
-async def revoke_api_key(tx: Tx, key: str) -> bool:
-    """Revoke by id or by prefix; False when no such active key exists."""
-    if key.isascii() and key.isdigit() and int(key) <= INT32_MAX:
+async def revoke_api_key(tx: Tx, key: str) -> str | None:
+    """Revoke by id or by prefix; the key's prefix, or None when no such active key exists."""
+    if int32_digits(key) and int(key) <= INT32_MAX:
         revoked = await tx.one(_REVOKE_BY_ID, {"key_id": int(key), "now": utcnow()})
     else:
         revoked = await tx.one(_REVOKE_BY_PREFIX, {"prefix": key, "now": utcnow()})
-    return revoked is not None
+    return None if revoked is None else str(revoked.prefix)
 
 
 async def has_active_key(tx: Tx) -> bool:

@@ -152,7 +152,7 @@ async def list_trainings(
         "category_ids": category_ids,
         "ids": ids,
     }
-    paged = _trainings(bool(search), bool(provider_ids), bool(category_ids), bool(ids))
+    paged = _trainings(bool(search), provider_ids is not None, category_ids is not None, ids is not None)
     return await paginate(tx, paged, params, request)
 
 

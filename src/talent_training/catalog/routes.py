@@ -9,12 +9,11 @@ from starlette.responses import Response
 
 from talent_training.catalog import service, views
 from talent_training.catalog.schemas import CategoryCreate, ProviderCreate, TrainingCreate, TrainingPatch
-from talent_training.kit.paging import envelope
 from talent_training.kit.problems import RuleViolation
 from talent_training.kit.types import storable_text
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
-from talent_training.web.responses import json_response
+from talent_training.web.responses import json_response, page_response
 from talent_training.web.routing import Routes
 
 routes = Routes("/v1")
@@ -33,8 +32,7 @@ async def list_providers(request: Request) -> Response:
     page = await page_request(request)
     async with request.read() as tx:
         result = await service.list_providers(tx, request.principal.account_id, page)
-    items = [views.provider(row) for row in result.items]
-    return json_response(envelope(items, result, page, await request.cursor_codec()))
+    return await page_response(request, page, result, views.provider)
 
 
 @routes.get("/providers/{id}", "ext.get-provider")
@@ -58,8 +56,7 @@ async def list_categories(request: Request) -> Response:
     page = await page_request(request)
     async with request.read() as tx:
         result = await service.list_categories(tx, request.principal.account_id, page)
-    items = [views.category(row) for row in result.items]
-    return json_response(envelope(items, result, page, await request.cursor_codec()))
+    return await page_response(request, page, result, views.category)
 
 
 @routes.get("/categories/{id}", "ext.get-category")
@@ -102,8 +99,7 @@ async def list_trainings(request: Request) -> Response:
             category_ids=category_ids,
             ids=ids,
         )
-    items = [views.training(row) for row in result.items]
-    return json_response(envelope(items, result, page, await request.cursor_codec()))
+    return await page_response(request, page, result, views.training)
 
 
 @routes.get("/trainings/{id}", "ext.get-training")

@@ -44,8 +44,8 @@ def _operations(paths: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any
                 yield path, method, operation, shared
 
 
-def build_openapi(served: Iterable[tuple[str, str]]) -> dict[str, Any]:
-    """The document for the routes `served`, as (method, path template) pairs."""
+def build_openapi(served: Iterable[tuple[str, str, str | None]]) -> dict[str, Any]:
+    """The document for the routes `served`, as (method, path template, operation id)."""
     seed = seed_spec()
     extensions = copy.deepcopy(load("extensions.yaml"))
     schemas = seed["components"]["schemas"]
@@ -73,8 +73,12 @@ def build_openapi(served: Iterable[tuple[str, str]]) -> dict[str, Any]:
                 if name:  # inlined: every client and validator reads a response where it is
                     operation["responses"][status] = copy.deepcopy(responses[name])
 
-    documented = {(method.upper(), path) for path, item in paths.items() for method in item}
-    served_set = {(method.upper(), path) for method, path in served}
+    documented = {
+        (method.upper(), path, operation["operationId"])
+        for path, item in paths.items()
+        for method, operation in item.items()
+    }
+    served_set = {(method.upper(), path, operation_id) for method, path, operation_id in served}
     if served_set != documented:
         raise ValueError(
             "routes and contract disagree: served but undocumented "

@@ -80,7 +80,7 @@ _savepoints = itertools.count(1)
 class Tx:
     """The statements of one unit of work, on one connection taken at the first of them."""
 
-    __slots__ = ("_connection", "_name", "_pool", "_state", "_write", "dialect")
+    __slots__ = ("_connection", "_name", "_pool", "_state", "_write", "dialect", "shared")
 
     def __init__(self, pool: Pool, *, write: bool) -> None:
         self._pool = pool
@@ -89,6 +89,9 @@ class Tx:
         self._state = _State.IDLE
         self._name = ""
         self.dialect = pool.dialect
+        # Joined by a block other than the one that opened it (web/request.py): what runs in it may be
+        # followed by writes of the opener's, so nothing runs on its own (`final` is ignored).
+        self.shared = False
 
     async def one(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> Any:
         """The first row, or None."""
@@ -116,6 +119,8 @@ class Tx:
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:
         """A part of the transaction that can fail alone: undone if the block raises, the rest kept."""
+        if not self._write:
+            raise RuntimeError("a savepoint is part of a transaction: use Database.transaction()")
         connection = await self._connection_for(final=False, writes=True)
         name = f"sp{next(_savepoints)}"
         await connection.run(f"SAVEPOINT {name}")
@@ -144,7 +149,7 @@ class Tx:
             await connection.run(f"SAVEPOINT {self._name}")
             self._state = _State.BEGUN
         elif self._write:
-            if final:
+            if final and not self.shared:
                 self._state = _State.FINISHED
             else:
                 await connection.run(self._pool.begin_sql)
@@ -190,10 +195,9 @@ class _Block:
 class Database:
     """The database of one process: its pool, the dialect its statements compile to, its listeners."""
 
-    def __init__(self, pool: Pool, *, url: str | None = None) -> None:
+    def __init__(self, pool: Pool) -> None:
         self.pool = pool
         self.dialect = pool.dialect
-        self.url = url
         self._listeners: list[Listener] = []
 
     @classmethod
@@ -211,11 +215,7 @@ class Database:
             from talent_training.db.postgres import PostgresPool
 
             pool = PostgresPool(url, size=pool_size, timeout=timeout, observer=observer)
-        return cls(pool, url=url)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.dialect.name == "sqlite"
+        return cls(pool)
 
     def read(self) -> _Block:
         return _Block(self.pool, write=False)

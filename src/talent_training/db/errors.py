@@ -43,7 +43,8 @@ class ReferenceViolation(DatabaseError):
 
 # SQLSTATE classes and codes (PostgreSQL appendix A).
 _CONNECTION_LOST = ("08", "57P01", "57P02", "57P03", "57P05")  # connection exception, shutdown, starting
-_BUSY = ("53", "55P03", "57014", "40P01", "58")  # resources, lock timeout, cancelled/timeout, deadlock, I/O
+_BUSY = ("53", "55P03", "57014", "40P01")  # out of resources, lock timeout, cancelled or timed out, deadlock
+_FAILING = ("58",)  # system error: I/O error, missing file
 
 
 def translate_asyncpg(error: BaseException, *, connection_closed: bool) -> BaseException:
@@ -57,6 +58,8 @@ def translate_asyncpg(error: BaseException, *, connection_closed: bool) -> BaseE
             return Unavailable(f"{type(error).__name__}: {error}", connection_lost=True)
         if state.startswith(_BUSY):
             return Busy(f"{type(error).__name__}: {error}")
+        if state.startswith(_FAILING):
+            return Unavailable(f"{type(error).__name__}: {error}")
         return error  # type: ignore[no-any-return]  # asyncpg is untyped
     if isinstance(error, asyncpg.InterfaceError | asyncpg.InternalClientError) and (
         connection_closed

@@ -1,4 +1,9 @@
-"""SQL pieces that read the same on every database but are written differently by each."""
+"""SQL pieces that read the same on every database but are written differently by each.
+
+Custom constructs through SQLAlchemy's compiler extension (`@compiles`); `_traverse_internals` and
+`_is_implicitly_boolean` are the two attributes its documentation asks such constructs to declare (what the
+construct holds, and that it is a comparison).
+"""
 
 from __future__ import annotations
 

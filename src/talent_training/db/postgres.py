@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -210,7 +211,10 @@ class PostgresListener:
         self.listening = False
         self.backend_pid: int | None = None
         self._lost = asyncio.Event()
-        self._task = asyncio.get_running_loop().create_task(self._run(), name=f"listen {channel}")
+        # A context of its own: it outlives the request that started it, and must not log under its id.
+        self._task = asyncio.get_running_loop().create_task(
+            self._run(), name=f"listen {channel}", context=contextvars.Context()
+        )
 
     def _message(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._on_message(payload)
@@ -231,6 +235,8 @@ class PostgresListener:
                 connection.add_termination_listener(self._dropped)
                 await connection.add_listener(self._channel, self._message)
                 self.backend_pid = connection.get_server_pid()
+                # Whatever was learnt while nobody listened may have changed unheard: forget it first.
+                self._on_reset()
                 self.listening = True
                 failures = 0
                 await self._lost.wait()

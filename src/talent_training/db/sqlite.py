@@ -141,13 +141,15 @@ class SqlitePool:
         assert isinstance(connection, SqliteConnection)
         self.in_use -= 1
         self._observe()
-        if connection.broken:
-            await connection.raw.close()
-            if write:
-                self._writer = None
-        elif not write:
-            self._idle.append(connection)
-        (self._writing.release if write else self._readers.release)()
+        try:
+            if connection.broken:
+                if write:
+                    self._writer = None
+                await connection.raw.close()
+            elif not write:
+                self._idle.append(connection)
+        finally:
+            (self._writing.release if write else self._readers.release)()
 
     async def close(self) -> None:
         connections = [*self._idle, *([self._writer] if self._writer else [])]

@@ -7,13 +7,16 @@ use, read through public APIs: the SQL text, the order of its parameters, the pe
 values on the way in (`TypeEngine.bind_processor`) and out (`result_processor`), and the names of the
 result's columns, which rows are read by (`row.title`).
 
-Only what a request needs is supported: no expanding `IN` lists (use `db.lists.any_of`), no ORM entities,
-no column defaults computed in Python (a statement sets every value it writes; compiling refuses it
-otherwise, rather than writing NULL).
+Only what a request needs is supported: no expanding `IN` lists (use `db.expressions.any_of`), no ORM
+entities, no column defaults computed in Python (a statement sets every value it writes, `null()` included;
+compiling refuses it otherwise, rather than writing NULL), and result columns named by plain identifiers.
+Checked against the SQLAlchemy minor version pinned in pyproject.toml; tests/db/test_statements.py compiles
+every statement of every shape on both dialects.
 """
 
 from __future__ import annotations
 
+import keyword
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -68,7 +71,7 @@ def compile_statement(statement: Statement, dialect: Dialect) -> Compiled:
     compiled = statement.compile(dialect=dialect)
     assert isinstance(compiled, SQLCompiler)
     if "POSTCOMPILE" in compiled.string:
-        raise TypeError("expanding IN parameters are not supported: use db.lists.any_of")
+        raise TypeError("expanding IN parameters are not supported: use db.expressions.any_of")
     names = tuple(compiled.positiontup or ())
     binds = [compiled.binds[name] for name in names]
     for bind in binds:
@@ -79,7 +82,17 @@ def compile_statement(statement: Statement, dialect: Dialect) -> Compiled:
     keys = [column.key or f"column{n}" for n, column in enumerate(columns)]
     if len(set(keys)) != len(keys):
         raise TypeError(f"result columns must have distinct names (use .label()): {keys}")
-    results = [column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns]
+    for key in keys:  # rows are read by attribute: row.title
+        if not key.isidentifier() or keyword.iskeyword(key) or key.startswith("_"):
+            raise TypeError(f"result column {key!r} needs a .label() that is a plain name")
+    results = []
+    for key, column in zip(keys, columns, strict=True):
+        try:
+            results.append(column.type.dialect_impl(dialect).result_processor(dialect, None))
+        except TypeError as error:  # e.g. Numeric, whose conversion depends on the driver's type code
+            raise TypeError(
+                f"result column {key!r} ({column.type}) needs a type the driver reads as is"
+            ) from error
     return Compiled(
         sql=compiled.string,
         names=names,

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, Generic, Literal, TypeVar
 
 from talent_training.kit.problems import RuleViolation
-from talent_training.kit.types import INT32_MAX
+from talent_training.kit.types import INT32_MAX, int32_digits
 
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -77,7 +77,7 @@ class CursorCodec:
             raise _bad_page()
         direction = {b"a": "after", b"b": "before"}.get(payload[:1])
         key = payload[1:]
-        if direction is None or not key.isdigit() or int(key) > INT32_MAX + 1:
+        if direction is None or not int32_digits(key.decode("ascii", "replace")) or int(key) > INT32_MAX:
             raise _bad_page()
         return Cursor("after" if direction == "after" else "before", int(key))
 
@@ -106,10 +106,10 @@ def parse_page_request(
     if page is None or page == "":
         return PageRequest(limit=limit, fields=fields)
     if page.isascii() and page.isdigit():
-        index = int(page)
-        if index > INT32_MAX:
+        # The offset (index * limit) is a 32-bit integer on every database.
+        if not int32_digits(page) or int(page) * limit > INT32_MAX:
             raise _bad_page()
-        return PageRequest(limit=limit, index=index, fields=fields)
+        return PageRequest(limit=limit, index=int(page), fields=fields)
     return PageRequest(limit=limit, cursor=codec.decode(page), fields=fields)
 
 

@@ -16,7 +16,15 @@ from pydantic import BeforeValidator, Field, StrictInt
 from talent_training.kit.problems import RuleViolation
 
 INT32_MAX = 2**31 - 1
+INT32_DIGITS = len(str(INT32_MAX))
 MAX_FILTER_VALUES = 500
+
+
+def int32_digits(text: str) -> bool:
+    """`text` is plain ASCII digits that may fit an int32: checked before any conversion, since `int()` of a
+    few thousand digits is slow and then refused (Python's limit on integer strings)."""
+    return 0 < len(text) <= INT32_DIGITS and text.isascii() and text.isdigit()
+
 
 Int32Id = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
 
@@ -89,7 +97,7 @@ def hundredths_to_json(hundredths: int) -> int | float:
 
 def parse_query_int(name: str, value: str, low: int, high: int) -> int:
     """Query integers as plain ASCII digits: `5.0`, `+5`, ` 5` and `1_0` are not numbers here."""
-    if not (value.isascii() and value.isdigit()) or not low <= int(value) <= high:
+    if not int32_digits(value) or not low <= int(value) <= high:
         raise RuleViolation(name, f"must be an integer from {low} to {high}")
     return int(value)
 
@@ -119,7 +127,7 @@ def parse_id_list(name: str, values: list[str] | None) -> list[int] | None:
     ids: list[int] = []
     for value in values:
         for part in value.split(","):
-            if not (part.isascii() and part.isdigit()) or not 1 <= int(part) <= INT32_MAX:
+            if not int32_digits(part) or not 1 <= int(part) <= INT32_MAX:
                 raise RuleViolation(name, f"{part!r} is not an id (an integer from 1 to {INT32_MAX})")
             ids.append(int(part))
     if len(ids) > MAX_FILTER_VALUES:

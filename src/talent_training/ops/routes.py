@@ -12,6 +12,7 @@ from importlib.resources import files
 from starlette.responses import Response
 
 from talent_training.db.migrate import head_revision, schema_revision
+from talent_training.web.metrics import CONTENT_TYPE
 from talent_training.web.request import Request
 from talent_training.web.responses import json_response, problem_response
 from talent_training.web.routing import Routes
@@ -93,4 +94,4 @@ metrics_routes = Routes()
 async def metrics(request: Request) -> Response:
     registry = request.state_of_app.metrics
     assert registry is not None
-    return Response(registry.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(registry.render(), media_type=CONTENT_TYPE)

@@ -92,8 +92,8 @@ def _search(owners: bool, trainings: bool, attended: bool, before: bool, after: 
 
 async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest) -> Page[Any]:
     paged = _search(
-        bool(filters.owner_ids),
-        bool(filters.training_ids),
+        filters.owner_ids is not None,
+        filters.training_ids is not None,
         filters.has_attended is not None,
         filters.ends_before is not None,
         filters.ends_after is not None,

@@ -5,14 +5,13 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from talent_training.kit.clock import today
-from talent_training.kit.paging import envelope
 from talent_training.kit.types import parse_query_bool, parse_query_date
 from talent_training.realized_trainings import service, views
 from talent_training.realized_trainings.repository import Filters
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
-from talent_training.web.responses import json_response
+from talent_training.web.responses import json_response, page_response
 from talent_training.web.routing import Routes
 
 routes = Routes("/v2/realized-trainings")
@@ -38,8 +37,7 @@ async def list_realized_trainings(request: Request) -> Response:
     )
     async with request.read() as tx:
         result = await service.search(tx, request.principal.account_id, filters, page)
-    items = [views.realized_training(row) for row in result.items]
-    return json_response(envelope(items, result, page, await request.cursor_codec()))
+    return await page_response(request, page, result, views.realized_training)
 
 
 @routes.get("/{id}", "v2.get-realized-training")

@@ -86,6 +86,7 @@ class Observed:
                 "actor": actor,
             }
             access_logger.info(
-                "%s %s %s %.2fms %s", fields["method"], fields["path"], status, fields["duration_ms"], actor,
+                "%s %s %s %.2fms %s %s",
+                fields["method"], route, status, fields["duration_ms"], actor, fields["path"],
                 extra=fields,
             )  # fmt: skip

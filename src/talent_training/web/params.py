@@ -16,7 +16,7 @@ from talent_training.kit.problems import (
     RuleViolation,
     UnsupportedMediaType,
 )
-from talent_training.kit.types import INT32_MAX, parse_id_list, parse_query_int
+from talent_training.kit.types import INT32_MAX, int32_digits, parse_id_list, parse_query_int
 from talent_training.web.request import Request
 
 M = TypeVar("M", bound=BaseModel)
@@ -26,7 +26,7 @@ def path_id(request: Request, what: str, name: str = "id") -> int:
     """A path segment that is not an int32 id names no record: 404, as an unknown id would."""
     value: str = request.path_params[name]
     # Canonical digits only: `01` is no more an id than `1.0` is.
-    if value.isascii() and value.isdigit() and not value.startswith("0") and int(value) <= INT32_MAX:
+    if int32_digits(value) and not value.startswith("0") and int(value) <= INT32_MAX:
         return int(value)
     raise NotFound(f"{what} {value[:40]!r}")
 
@@ -81,7 +81,7 @@ async def read_json(request: Request, max_bytes: int) -> Any:
     if content_type is not None and not _is_json_media_type(content_type):
         raise UnsupportedMediaType(f"Content-Type {content_type!r} is not supported: send application/json.")
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+    if declared is not None and declared.isdigit() and (len(declared) > 15 or int(declared) > max_bytes):
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
     chunks: list[bytes] = []
     size = 0

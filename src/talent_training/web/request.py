@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import starlette.requests
 
@@ -12,7 +12,9 @@ from talent_training.db.secrets import CURSOR_SECRET, read_secret
 from talent_training.kit.paging import CursorCodec
 from talent_training.settings import Settings
 from talent_training.web.auth import Principal
-from talent_training.web.metrics import Metrics
+
+if TYPE_CHECKING:  # prometheus_client must not be imported before `serve` has set its folder (cli.py)
+    from talent_training.web.metrics import Metrics
 
 _TRANSACTION = "talent_training.transaction"
 
@@ -54,32 +56,39 @@ class Request(starlette.requests.Request):
             raise RuntimeError(f"{self.url.path} is public: it has no principal")
         return principal
 
-    def read(self) -> Any:
-        """Statements that only read, each atomic on its own (db/database.py)."""
-        return self.state_of_app.database.read()
+    def read(self) -> RequestBlock:
+        """Statements that only read, each atomic on its own (db/database.py); inside the request's
+        transaction, they join it (and see what it wrote)."""
+        return RequestBlock(self.scope, self.state_of_app.database, write=False)  # type: ignore[arg-type]
 
-    def transaction(self) -> RequestTransaction:
+    def transaction(self) -> RequestBlock:
         """The request's one transaction: the first block opens it, and any block opened inside it (by the
         endpoint, or by a step of the request path around it) joins it. Committed when the outermost block
         ends, rolled back entirely if it raises."""
-        return RequestTransaction(self.scope, self.state_of_app.database)  # type: ignore[arg-type]
+        return RequestBlock(self.scope, self.state_of_app.database, write=True)  # type: ignore[arg-type]
 
     async def cursor_codec(self) -> CursorCodec:
         return await self.state_of_app.cursor_codec()
 
 
-class RequestTransaction:
-    __slots__ = ("_block", "_database", "_scope")
+class RequestBlock:
+    __slots__ = ("_block", "_database", "_scope", "_write")
 
-    def __init__(self, scope: dict[str, Any], database: Database) -> None:
+    def __init__(self, scope: dict[str, Any], database: Database, *, write: bool) -> None:
         self._scope = scope
         self._database = database
+        self._write = write
         self._block: Any = None
 
     async def __aenter__(self) -> Tx:
         current: Tx | None = self._scope.get(_TRANSACTION)
         if current is not None:
+            current.shared = True
             return current
+        if not self._write:
+            self._block = self._database.read()
+            reading: Tx = await self._block.__aenter__()
+            return reading
         self._block = self._database.transaction()
         tx: Tx = await self._block.__aenter__()
         self._scope[_TRANSACTION] = tx
@@ -90,5 +99,6 @@ class RequestTransaction:
     ) -> None:
         if self._block is None:
             return  # joined: the block that opened it decides
-        del self._scope[_TRANSACTION]
+        if self._write:
+            del self._scope[_TRANSACTION]
         await self._block.__aexit__(kind, error, tb)

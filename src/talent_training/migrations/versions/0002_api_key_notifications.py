@@ -39,10 +39,27 @@ def upgrade() -> None:
         "CREATE TRIGGER api_keys_changed AFTER UPDATE OR DELETE ON api_keys"
         " FOR EACH ROW EXECUTE FUNCTION api_keys_changed()"
     )
+    # TRUNCATE fires no row trigger: every key is then forgotten ('*').
+    op.execute(
+        """
+        CREATE FUNCTION api_keys_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            PERFORM pg_notify('api_keys_changed', '*');
+            RETURN NULL;
+        END
+        $$
+        """
+    )
+    op.execute(
+        "CREATE TRIGGER api_keys_truncated AFTER TRUNCATE ON api_keys"
+        " FOR EACH STATEMENT EXECUTE FUNCTION api_keys_truncated()"
+    )
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.execute("DROP TRIGGER api_keys_truncated ON api_keys")
+    op.execute("DROP FUNCTION api_keys_truncated()")
     op.execute("DROP TRIGGER api_keys_changed ON api_keys")
     op.execute("DROP FUNCTION api_keys_changed()")

@@ -1,117 +1,237 @@
 """The limit for any DB-backed Python endpoint: a bare ASGI app (uvicorn, asyncpg, orjson) making the same
-statements as talent-training and answering the same JSON, and nothing else (no framework, no validation,
-no error handling):
-- GET /talent-training/api/v2/realized-trainings/{id}: the same primary-key select (talent-training's also
-  checks the key in it; this one checks none);
-- POST /talent-training/api/v2/realized-trainings: the same two statements, the key check (SHA-256 compared
-  in constant time) and the one-statement insert of the training's record.
+statement as talent-training for each benchmarked route and answering the same JSON, and nothing else (no
+framework, no key check, no validation, no error handling beyond 404):
+
+- GET one training, provider, category, realized training;
+- GET a page of trainings, providers, categories, realized trainings (`limit`, and `page` as a 0-based index
+  or as the app's cursor, whose position is read without checking its signature);
+- POST a realized training, POST a training.
+
+The SQL is not copied here: each statement's text is compiled at start from talent-training's own `Query`
+objects, for the same dialect our PostgreSQL driver compiles them with, so the two cannot drift apart, and
+its positional parameters follow the compiled order (`Compiled.names`). The answers are written by our own
+views (catalog/views.py, realized_trainings/views.py) from rows shaped as our statements shape them.
+`bench/run.py` checks, before measuring, that both servers answer every scenario with the same JSON.
 
 Run: uvicorn bench.raw_app:app --workers N  (BENCH_DSN=postgresql://... in the environment)
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import base64
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import asyncpg
 import orjson
+from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
+from sqlalchemy.sql.compiler import SQLCompiler
 
-QUERY = """
-SELECT rt.id, rt.owner_id, rt.training_id, rt.session_starts_on, rt.session_ends_on, rt.duration_hundredths,
-       rt.has_attended, rt.training_demand_id, rt.session_id, t.title, t.category_id, t.level, p.website_href
-FROM realized_trainings rt
-JOIN trainings t ON t.account_id = rt.account_id AND t.id = rt.training_id
-LEFT JOIN providers p ON p.account_id = t.account_id AND p.id = t.provider_id
-WHERE rt.account_id = $1 AND rt.id = $2
-"""
-KEY = """
-SELECT account_id, secret_sha256 FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL
-"""
-RECORD = """
-WITH training AS (
-  SELECT t.account_id, t.id, t.state, t.title, t.category_id, t.level, p.website_href
-  FROM trainings t
-  LEFT JOIN providers p ON p.account_id = t.account_id AND p.id = t.provider_id
-  WHERE t.account_id = $1 AND t.id = $2
-), inserted AS (
-  INSERT INTO realized_trainings (account_id, owner_id, training_id, session_starts_on, session_ends_on,
-                                  duration_hundredths, has_attended, created_at)
-  SELECT account_id, $3, id, $4, $5, $6, true, $7 FROM training WHERE state = 'Ready'
-  RETURNING realized_trainings.id
-)
-SELECT training.title, training.category_id, training.level, training.website_href, inserted.id AS new_id
-FROM training LEFT JOIN inserted ON true
-"""
-ACCOUNT_ID = 1
+from talent_training.catalog import repository as catalog
+from talent_training.catalog import views as catalog_views
+from talent_training.db.paging import Paged
+from talent_training.db.statements import Query
+from talent_training.kit.text import fold
+from talent_training.realized_trainings import repository as realized
+from talent_training.realized_trainings import views as realized_views
+
+ACCOUNT_ID = int(os.environ.get("BENCH_ACCOUNT_ID", "1"))  # the benchmark's big account (bench/generate.py)
+API = "/talent-training/api"
+REALIZED = API + "/v2/realized-trainings"
+TRAININGS = API + "/v1/trainings"
+PROVIDERS = API + "/v1/providers"
+CATEGORIES = API + "/v1/categories"
+DEFAULT_LIMIT = 20
+DIALECT = asyncpg_dialect()  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """One of our statements as the driver receives it: SQL text, then values in `$1, $2, ...` order."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: Mapping[str, Any]  # values compiled into the statement itself (`state = 'Ready'`)
+    row: Any  # the namedtuple our statements' rows are (views read rows by attribute)
+
+    def arguments(self, values: Mapping[str, Any]) -> list[Any]:
+        return [values[name] if name in values else self.constants[name] for name in self.names]
+
+
+def statement(query: Query) -> Statement:
+    """The SQL our PostgreSQL driver sends for `query`; its constants read off SQLAlchemy's bind parameters."""
+    compiled = query.compiled(DIALECT)
+    binds = query.statement.compile(dialect=DIALECT)
+    assert isinstance(binds, SQLCompiler) and binds.string == compiled.sql
+    constants = {
+        name: binds.binds[name].effective_value for name in compiled.names if not binds.binds[name].required
+    }
+    return Statement(compiled.sql, compiled.names, constants, compiled.row)
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    one: Statement
+    first: Statement
+    after: Statement
+    view: Callable[[Any], dict[str, Any]]
+
+
+def _resource(one: Query, paged: Paged, view: Callable[[Any], dict[str, Any]]) -> Resource:
+    return Resource(statement(one), statement(paged.first), statement(paged.after), view)
+
+
+# The statements our app runs for these requests (a list page without `fields.root` is one statement).
+RESOURCES = {
+    TRAININGS: _resource(
+        catalog._GET_TRAINING, catalog._trainings(False, False, False, False), catalog_views.training
+    ),
+    PROVIDERS: _resource(catalog._GET_PROVIDER, catalog._PROVIDERS, catalog_views.provider),
+    CATEGORIES: _resource(catalog._GET_CATEGORY, catalog._CATEGORIES, catalog_views.category),
+    REALIZED: _resource(
+        realized._GET, realized._search(False, False, False, False, False), realized_views.realized_training
+    ),
+}
+RECORD = statement(realized._RECORD)
+NEW_TRAINING = statement(catalog._NEW_TRAINING)
 pool: asyncpg.Pool | None = None
 
 
-def _json(row: Mapping[str, Any]) -> bytes:
-    training: dict[str, Any] = {"id": row["training_id"], "title": row["title"]}
-    if row["category_id"] is not None:
-        training["categoryId"] = row["category_id"]
-    if row["website_href"] is not None:
-        training["providerUrl"] = row["website_href"]
-    training["level"] = row["level"]
-    whole, rest = divmod(row["duration_hundredths"], 100)
-    out: dict[str, Any] = {
-        "id": row["id"],
-        "ownerId": row["owner_id"],
-        "trainingId": row["training_id"],
-        "training": training,
-        "sessionStartsOn": row["session_starts_on"].isoformat(),
-        "sessionEndsOn": row["session_ends_on"].isoformat(),
-        "hasAttended": row["has_attended"],
-        "durationInHours": whole if rest == 0 else row["duration_hundredths"] / 100,
-    }
-    return orjson.dumps(out)
+def cursor_key(token: str) -> tuple[str, int]:
+    """(direction, id) of a cursor the app signed (kit/paging.py), read without checking the signature."""
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    payload = raw.partition(b".")[0]
+    return ("after" if payload[:1] == b"a" else "before"), int(payload[1:])
 
 
-async def _post(scope: dict[str, Any], receive: Any) -> tuple[int, bytes]:
+async def _page(resource: Resource, query_string: bytes) -> bytes:
     assert pool is not None
+    params = dict(part.split("=", 1) for part in query_string.decode("latin-1").split("&") if "=" in part)
+    limit = int(params.get("limit", DEFAULT_LIMIT))
+    page = unquote(params.get("page", "0"))
+    values: dict[str, Any] = {"account_id": ACCOUNT_ID, "limit": limit + 1}
+    if page.isdigit():
+        query = resource.first
+        values["offset"] = int(page) * limit
+    else:
+        query = resource.after
+        values["cursor"] = cursor_key(page)[1]
+    records = await pool.fetch(query.sql, *query.arguments(values))
+    make, view = query.row._make, resource.view
+    return orjson.dumps({"items": [view(make(record)) for record in records[:limit]]})
+
+
+async def _one(resource: Resource, text: str) -> tuple[int, bytes]:
+    assert pool is not None
+    query = resource.one
+    record = await pool.fetchrow(query.sql, *query.arguments({"account_id": ACCOUNT_ID, "id": int(text)}))
+    if record is None:
+        return 404, b"{}"
+    return 200, orjson.dumps(resource.view(query.row._make(record)))
+
+
+_REALIZED_ROW = RESOURCES[REALIZED].one.row
+_TRAINING_ROW = RESOURCES[TRAININGS].one.row
+
+
+async def _record(data: dict[str, Any]) -> tuple[int, bytes]:
+    assert pool is not None
+    values = {
+        "account_id": ACCOUNT_ID,
+        "owner_id": data["ownerId"],
+        "training_id": data["trainingId"],
+        "session_starts_on": date.fromisoformat(data["sessionStartsOn"]),
+        "session_ends_on": date.fromisoformat(data["sessionEndsOn"]),
+        "duration_hundredths": round(data["durationInHours"] * 100),
+        "now": datetime.now(UTC),
+    }
+    try:
+        row = await pool.fetchrow(RECORD.sql, *RECORD.arguments(values))
+    except asyncpg.UniqueViolationError:
+        return 409, b"{}"
+    if row is None:
+        return 422, b"{}"
+    answer = _REALIZED_ROW(
+        row["id"], values["owner_id"], values["training_id"], values["session_starts_on"],
+        values["session_ends_on"], values["duration_hundredths"], True, None, None,
+        row["title"], row["category_id"], row["level"], row["website_href"],
+    )  # fmt: skip
+    return 201, orjson.dumps(realized_views.realized_training(answer))
+
+
+async def _new_training(data: dict[str, Any]) -> tuple[int, bytes]:
+    assert pool is not None
+    values = {
+        "account_id": ACCOUNT_ID,
+        "state": "Ready",
+        "type": data.get("type", "External"),
+        "title": data["title"],
+        "subtitle": data["subtitle"],
+        "description": data["description"],
+        "level": data["level"],
+        "is_certifying": data["isCertifying"],
+        "is_mandatory": data["isMandatory"],
+        "provider_id": data.get("providerId"),
+        "category_id": data.get("categoryId"),
+        "now": datetime.now(UTC),
+    }
+    values["search_text"] = fold("\n".join((values["title"], values["subtitle"], values["description"])))
+    row = await pool.fetchrow(NEW_TRAINING.sql, *NEW_TRAINING.arguments(values))
+    if row is None:
+        return 422, b"{}"
+    answer = _TRAINING_ROW(
+        row["id"], values["state"], values["type"], values["title"], values["subtitle"],
+        values["description"], values["level"], values["is_certifying"], values["is_mandatory"],
+        values["provider_id"], row["provider_name"], row["provider_website_href"],
+        values["category_id"], row["category_name"], row["category_translations"],
+    )  # fmt: skip
+    return 201, orjson.dumps(catalog_views.training(answer))
+
+
+async def _body(receive: Any) -> dict[str, Any]:
     chunks = []
     while True:
         message = await receive()
         chunks.append(message.get("body", b""))
         if not message.get("more_body"):
             break
-    data = orjson.loads(b"".join(chunks))
-    header = dict(scope["headers"])[b"authorization"].decode("latin-1")
-    _, prefix, secret = header.removeprefix("lucca application=").split("_", 2)
-    key = await pool.fetchrow(KEY, prefix)
-    if key is None or not hmac.compare_digest(
-        key["secret_sha256"], hashlib.sha256(secret.encode()).hexdigest()
-    ):
-        return 401, b"{}"
-    recorded = {
-        "owner_id": data["ownerId"],
-        "training_id": data["trainingId"],
-        "session_starts_on": date.fromisoformat(data["sessionStartsOn"]),
-        "session_ends_on": date.fromisoformat(data["sessionEndsOn"]),
-        "duration_hundredths": round(data["durationInHours"] * 100),
-        "has_attended": True,
-    }
-    row = await pool.fetchrow(
-        RECORD,
-        key["account_id"],
-        recorded["training_id"],
-        recorded["owner_id"],
-        recorded["session_starts_on"],
-        recorded["session_ends_on"],
-        recorded["duration_hundredths"],
-        datetime.now(UTC),
+    data: dict[str, Any] = orjson.loads(b"".join(chunks))
+    return data
+
+
+async def _codecs(connection: asyncpg.Connection) -> None:
+    """JSON columns decoded by orjson, as our driver does (db/postgres.py)."""
+    await connection.set_type_codec(
+        "json", encoder=str.encode, decoder=orjson.loads, schema="pg_catalog", format="binary"
     )
-    return 201, _json({**row, **recorded, "id": row["new_id"]})
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """No reset query when a connection goes back to the pool, as talent-training does (db/driver.py): one
+    """No reset query when a connection goes back to the pool, as talent-training does (db/postgres.py): one
     round trip less per request, so that the limit stays the limit."""
+
+
+async def _answer(scope: dict[str, Any], receive: Any) -> tuple[int, bytes]:
+    path: str = scope["path"]
+    if scope["method"] == "POST":
+        data = await _body(receive)
+        if path == REALIZED:
+            return await _record(data)
+        if path == TRAININGS:
+            return await _new_training(data)
+        return 404, b"{}"
+    resource = RESOURCES.get(path)
+    if resource is not None:
+        return 200, await _page(resource, scope["query_string"])
+    collection, _, text = path.rpartition("/")
+    resource = RESOURCES.get(collection)
+    if resource is None or not text.isdigit():
+        return 404, b"{}"
+    return await _one(resource, text)
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -120,8 +240,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                # As many connections as a talent-training worker's pool (TALENT_TRAINING_DB_POOL_SIZE).
                 pool = await asyncpg.create_pool(
-                    os.environ["BENCH_DSN"], min_size=4, max_size=20, reset=_keep_session
+                    os.environ["BENCH_DSN"], min_size=4, max_size=16, init=_codecs, reset=_keep_session
                 )
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
@@ -129,12 +250,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
                     await pool.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-    assert pool is not None
-    if scope["method"] == "POST":
-        status, body = await _post(scope, receive)
-    else:
-        row = await pool.fetchrow(QUERY, ACCOUNT_ID, int(scope["path"].rsplit("/", 1)[1]))
-        status, body = (200, _json(row)) if row is not None else (404, b"{}")
+    status, body = await _answer(scope, receive)
     await send(
         {"type": "http.response.start", "status": status, "headers": [(b"content-type", b"application/json")]}
     )

@@ -37,6 +37,7 @@ class BoundPool:
 
     nested = True
     begin_sql = "SAVEPOINT"  # unused: nested pools begin every block with a savepoint of its own
+    waiting = 0
 
     def __init__(self, connection: PostgresConnection | SqliteConnection, dialect: Dialect) -> None:
         self._connection = connection
@@ -44,6 +45,10 @@ class BoundPool:
         self._turn = asyncio.Lock()
         self._holder: asyncio.Task[Any] | None = None
         self._depth = 0
+
+    @property
+    def in_use(self) -> int:
+        return 1 if self._depth else 0
 
     @property
     def dialect(self) -> Dialect:

@@ -77,13 +77,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """The application; `database` is for tests that run it inside a transaction of their own."""
     settings = settings or Settings()
     install_request_ids()
-    metrics = Metrics() if settings.metrics_enabled else None
     database = database or Database.connect(
-        settings.database_url,
-        pool_size=settings.db_pool_size,
-        timeout=settings.db_pool_timeout,
-        observer=metrics.pool if metrics is not None else None,
+        settings.database_url, pool_size=settings.db_pool_size, timeout=settings.db_pool_timeout
     )
+    pool = database.pool
+    metrics = Metrics(connections=lambda: (pool.in_use, pool.waiting)) if settings.metrics_enabled else None
     state = AppState(settings, database, metrics)
     api_keys = ApiKeyGuard(database, remember=settings.remember_keys)
     public = [ops_routes, metrics_routes] if metrics is not None else [ops_routes]

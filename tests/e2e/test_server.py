@@ -187,7 +187,14 @@ async def test_metrics_add_up_every_route_family_over_both_workers(server: Serve
     async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=10, limits=fresh) as http:
         await asyncio.gather(*(http.get(path) for path in families.values() for _ in range(20)))
         await asyncio.gather(*(http.get(f"{api}/v1/nothing") for _ in range(5)))
-        metrics = (await http.get("/metrics")).text
+        # Each worker hands its counts over once a second: the other worker's may be a second behind.
+        for _ in range(50):
+            metrics = (await http.get("/metrics")).text
+            if counted(metrics, "GET", "unmatched", 404) == 5 and all(
+                counted(metrics, "GET", route, 200) >= 20 for route in families
+            ):
+                break
+            await asyncio.sleep(0.1)
 
     for route in families:
         assert counted(metrics, "GET", route, 200) == 20, route

@@ -35,8 +35,6 @@ from talent_training.db.statements import Compiled, Query
 
 Params = Mapping[str, Any]
 NO_PARAMS: Params = {}
-PoolObserver = Callable[[int, int], None]
-"""Told (connections in use, requests waiting for one) whenever either changes."""
 
 
 class Connection(Protocol):
@@ -56,6 +54,8 @@ class Pool(Protocol):
 
     begin_sql: str  # how a writing transaction starts on this database
     nested: bool  # every block is a savepoint inside a transaction someone else owns (tests)
+    in_use: int  # connections held by blocks
+    waiting: int  # blocks waiting for a connection
 
     async def acquire(self, *, write: bool) -> Connection: ...
     async def release(self, connection: Connection, *, write: bool) -> None: ...
@@ -201,20 +201,18 @@ class Database:
         self._listeners: list[Listener] = []
 
     @classmethod
-    def connect(
-        cls, url: str, *, pool_size: int = 16, timeout: float = 5, observer: PoolObserver | None = None
-    ) -> Database:
+    def connect(cls, url: str, *, pool_size: int = 16, timeout: float = 5) -> Database:
         """A database whose connections are opened on demand (none now: a database that is down when the
         service starts is a 503 until it is up, not a failed start)."""
         pool: Pool
         if is_sqlite(url):
             from talent_training.db.sqlite import SqlitePool
 
-            pool = SqlitePool(url, size=pool_size, timeout=timeout, observer=observer)
+            pool = SqlitePool(url, size=pool_size, timeout=timeout)
         else:
             from talent_training.db.postgres import PostgresPool
 
-            pool = PostgresPool(url, size=pool_size, timeout=timeout, observer=observer)
+            pool = PostgresPool(url, size=pool_size, timeout=timeout)
         return cls(pool)
 
     def read(self) -> _Block:

@@ -20,7 +20,7 @@ import orjson
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.engine import Dialect, make_url
 
-from talent_training.db.database import Connection, PoolObserver
+from talent_training.db.database import Connection
 from talent_training.db.errors import Busy, Unavailable, translate_asyncpg
 from talent_training.db.statements import Compiled
 
@@ -110,12 +110,11 @@ class PostgresPool:
     begin_sql = "BEGIN"
     nested = False
 
-    def __init__(self, url: str, *, size: int, timeout: float, observer: PoolObserver | None) -> None:
+    def __init__(self, url: str, *, size: int, timeout: float) -> None:
         self.dialect: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
         self._arguments = connect_arguments(url, timeout)
         self._size = size
         self._timeout = timeout
-        self._observer = observer
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
         self.in_use = 0
@@ -129,18 +128,18 @@ class PostgresPool:
                 )
         return self._pool
 
-    def _observe(self) -> None:
-        if self._observer is not None:
-            self._observer(self.in_use, self.waiting)
-
     async def acquire(self, *, write: bool) -> PostgresConnection:
         pool = self._pool or await self._open()
         self.waiting += 1
-        self._observe()
         try:
-            # asyncio.timeout rather than acquire(timeout=...), which runs every acquire in a task of its own.
-            async with asyncio.timeout(self._timeout):
+            if self.in_use + self.waiting <= self._size:
+                # A connection is free, or may be opened: no wait but asyncpg's own connect timeout. (A
+                # timeout around every acquire costs about 5% of a GET by id: docs/benchmarks.md.)
                 raw = await pool.acquire()
+            else:
+                # asyncio.timeout, not acquire(timeout=...), which runs the acquire in a task of its own.
+                async with asyncio.timeout(self._timeout):
+                    raw = await pool.acquire()
         except TimeoutError:
             if self.in_use >= self._size:
                 raise Busy(f"no database connection free within {self._timeout:g} s") from None
@@ -150,13 +149,11 @@ class PostgresPool:
         finally:
             self.waiting -= 1
         self.in_use += 1
-        self._observe()
         return PostgresConnection(raw)
 
     async def release(self, connection: Connection, *, write: bool) -> None:
         assert isinstance(connection, PostgresConnection)
         self.in_use -= 1
-        self._observe()
         assert self._pool is not None
         try:
             await self._pool.release(connection.raw)

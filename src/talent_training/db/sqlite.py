@@ -18,7 +18,7 @@ import aiosqlite
 from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from sqlalchemy.engine import Dialect, make_url
 
-from talent_training.db.database import Connection, PoolObserver
+from talent_training.db.database import Connection
 from talent_training.db.errors import Busy, Unavailable, translate_sqlite
 from talent_training.db.statements import Compiled
 
@@ -94,12 +94,11 @@ class SqlitePool:
     begin_sql = "BEGIN IMMEDIATE"
     nested = False
 
-    def __init__(self, url: str, *, size: int, timeout: float, observer: PoolObserver | None) -> None:
+    def __init__(self, url: str, *, size: int, timeout: float) -> None:
         self.dialect: Dialect = aiosqlite_dialect()
         self._path = database_path(url)
         ensure_directory(url)
         self._timeout = timeout
-        self._observer = observer
         self._readers = asyncio.Semaphore(size)
         self._idle: list[SqliteConnection] = []
         self._writer: SqliteConnection | None = None
@@ -107,13 +106,8 @@ class SqlitePool:
         self.in_use = 0
         self.waiting = 0
 
-    def _observe(self) -> None:
-        if self._observer is not None:
-            self._observer(self.in_use, self.waiting)
-
     async def acquire(self, *, write: bool) -> SqliteConnection:
         self.waiting += 1
-        self._observe()
         try:
             # Writers wait as long as SQLite's own busy timeout: they queue, they are not turned away.
             async with asyncio.timeout(BUSY_TIMEOUT_S if write else self._timeout):
@@ -134,13 +128,11 @@ class SqlitePool:
             (self._writing.release if write else self._readers.release)()
             raise
         self.in_use += 1
-        self._observe()
         return connection
 
     async def release(self, connection: Connection, *, write: bool) -> None:
         assert isinstance(connection, SqliteConnection)
         self.in_use -= 1
-        self._observe()
         try:
             if connection.broken:
                 if write:

@@ -4,9 +4,10 @@ an answer without it was served outside the one path)."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import os
 import time
-import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +23,20 @@ _MAX_REQUEST_ID = 128
 CLIENT_CLOSED = 499
 
 
+# Ours: unique per process (a random prefix) and per request (a count), at the cost of a counter; request ids
+# identify, they protect nothing, so they need not be unpredictable.
+_PROCESS_PREFIX = os.urandom(8).hex()
+_REQUESTS = itertools.count(1)
+
+
+def _new_process() -> None:
+    global _PROCESS_PREFIX, _REQUESTS
+    _PROCESS_PREFIX, _REQUESTS = os.urandom(8).hex(), itertools.count(1)
+
+
+os.register_at_fork(after_in_child=_new_process)  # a forked worker must not repeat its parent's ids
+
+
 def request_id_of(scope: Scope) -> str:
     """The client's `X-Request-Id` when it is a sane token (1 to 128 visible ASCII characters), else ours."""
     for name, value in scope["headers"]:
@@ -30,7 +45,7 @@ def request_id_of(scope: Scope) -> str:
                 sane: str = value.decode("ascii")
                 return sane
             break
-    return uuid.uuid4().hex
+    return f"{_PROCESS_PREFIX}{next(_REQUESTS):016x}"
 
 
 class Observed:
@@ -54,7 +69,11 @@ class Observed:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), id_header]}
+                headers = message.get("headers")
+                if isinstance(headers, list):  # a response's own list, made for this answer
+                    headers.append(id_header)
+                else:
+                    message = {**message, "headers": [*(headers or ()), id_header]}
             elif head and message.get("body"):
                 message = {**message, "body": b""}  # HEAD: the GET's headers, no body
             await send(message)

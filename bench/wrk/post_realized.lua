@@ -1,4 +1,4 @@
--- New realized trainings, each for a fresh owner so none is a duplicate: wrk ... -s post.lua -- PATH TRAINING BASE
+-- New realized trainings, each for a fresh owner so none is a duplicate: wrk ... -s post_realized.lua -- PATH TRAINING BASE
 function init(args)
   path, training, owner = args[1], args[2], tonumber(args[3])
   wrk.headers["Content-Type"] = "application/json"

@@ -448,7 +448,7 @@ async def prepare(database_url: str, reuse: bool) -> dict[str, Any]:
     database = Database.connect(engine_url, pool_size=1)
     try:
         async with database.transaction() as tx:
-            key = await issue_api_key(tx, name="bench", role="write", account="default")
+            key = await issue_api_key(tx, name="bench", role="write", account="default", by="bench")
     finally:
         await database.dispose()
     connection = await asyncpg.connect(database_url)

@@ -114,6 +114,7 @@ async def app(databases: Databases, settings: Settings) -> AsyncIterator[TalentT
     pool = await databases.bound_pool()
     application = create_app(settings, Database(pool))
     yield application
+    await application.close()
     await pool.rollback()
 
 
@@ -135,7 +136,7 @@ async def committed_app(database_url: str) -> AsyncIterator[TalentTraining]:
 
 async def new_key(app: TalentTraining, role: str = "write", account: str = "default") -> str:
     async with app.database.transaction() as tx:
-        issued = await issue_api_key(tx, name=f"test-{role}", role=role, account=account)
+        issued = await issue_api_key(tx, name=f"test-{role}", role=role, account=account, by="test")
     return issued.token
 
 

@@ -10,12 +10,21 @@ The path, outermost first (docs/architecture.md):
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import random
 from functools import cache
 
 import orjson
-from starlette.types import Receive, Scope, Send
+from limits.aio.storage import Storage
+from limits.storage import storage_from_string
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from talent_training.accounts.auth import ApiKeyGuard
+from talent_training.audit import service as audit_service
+from talent_training.audit.routes import routes as audit_routes
 from talent_training.catalog.routes import routes as catalog_routes
 from talent_training.contract.openapi import build_openapi
 from talent_training.db.database import Database
@@ -23,9 +32,12 @@ from talent_training.ops.routes import metrics_routes
 from talent_training.ops.routes import routes as ops_routes
 from talent_training.realized_trainings.routes import routes as realized_training_routes
 from talent_training.settings import Settings
+from talent_training.web import idempotency
+from talent_training.web.limits import DatabaseStorage, RateLimits
+from talent_training.web.limits import purge as limits_purge
 from talent_training.web.logs import install_request_ids
 from talent_training.web.metrics import Metrics
-from talent_training.web.observe import Observed
+from talent_training.web.observe import EXPOSED_HEADERS, Observed
 from talent_training.web.request import AppState
 from talent_training.web.routing import Mount, Route, Router
 
@@ -39,7 +51,19 @@ class TalentTraining:
         self.state = state
         self.router = router
         self.api_keys = api_keys
-        self._path = Observed(router, metrics=state.metrics, access_log=state.settings.access_log)
+        settings = state.settings
+        inner: ASGIApp = router
+        if settings.cors_origins:  # off unless an allow-list is set
+            inner = CORSMiddleware(
+                router,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
+                expose_headers=EXPOSED_HEADERS,
+                max_age=600,
+            )
+        self._path = Observed(inner, metrics=state.metrics, settings=settings)
+        self._maintenance: asyncio.Task[None] | None = None
 
     @property
     def database(self) -> Database:
@@ -63,6 +87,7 @@ class TalentTraining:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._maintenance = asyncio.create_task(self._maintain_hourly(), name="maintenance")
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.close()
@@ -70,7 +95,33 @@ class TalentTraining:
                 return
 
     async def close(self) -> None:
+        if self._maintenance is not None:
+            self._maintenance.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._maintenance
+        await self.api_keys.close()
         await self.state.database.dispose()
+
+    async def maintain(self) -> dict[str, int]:
+        """Forget what has outlived its retention: audit events, answers kept for idempotency keys, rate limit
+        windows. Every worker does it now and then; doing it twice at once does no harm."""
+        database = self.state.database
+        async with database.transaction() as tx:
+            audit_events = await audit_service.purge(tx, self.state.settings.audit_retention_days)
+        return {
+            "audit_events": audit_events,
+            "idempotency_records": await idempotency.purge(database),
+            "rate_limit_counters": await limits_purge(database),
+        }
+
+    async def _maintain_hourly(self) -> None:
+        await asyncio.sleep(random.uniform(30, 300))  # noqa: S311 -- workers need not start in step
+        while True:
+            try:
+                await self.maintain()
+            except Exception:  # the database may be away: the next hour will do
+                logging.getLogger("talent_training").warning("maintenance failed", exc_info=True)
+            await asyncio.sleep(3600)
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> TalentTraining:
@@ -78,7 +129,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     install_request_ids()
     database = database or Database.connect(
-        settings.database_url, pool_size=settings.db_pool_size, timeout=settings.db_pool_timeout
+        settings.database_url,
+        pool_size=settings.db_pool_size,
+        timeout=settings.db_pool_timeout,
+        statement_timeout_s=settings.statement_timeout_s,
     )
     pool = database.pool
     metrics = Metrics(connections=lambda: (pool.in_use, pool.waiting)) if settings.metrics_enabled else None
@@ -88,14 +142,28 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     router = Router(
         state,
         [
-            Mount(API_PREFIX, api_keys, catalog_routes, realized_training_routes),
+            Mount(API_PREFIX, api_keys, catalog_routes, realized_training_routes, audit_routes),
             Mount("/", None, *public),
         ],
+        limits=_rate_limits(settings, database),
+        steps=[idempotency.once],
     )
     state.openapi_json = _openapi_json(
         frozenset((r.method, r.path, r.operation_id) for r in router.routes if r.operation_id)
     )
     return TalentTraining(state, router, api_keys)
+
+
+def _rate_limits(settings: Settings, database: Database) -> RateLimits | None:
+    if settings.rate_limit_failed_auth is None and settings.rate_limit_per_key is None:
+        return None
+    storage: Storage
+    if settings.rate_limit_storage_url:
+        # limits' asyncio storages go by their own scheme: async+redis://
+        storage = storage_from_string("async+" + settings.rate_limit_storage_url)  # type: ignore[assignment]
+    else:
+        storage = DatabaseStorage(database)
+    return RateLimits(storage, settings.rate_limit_failed_auth, settings.rate_limit_per_key)
 
 
 @cache

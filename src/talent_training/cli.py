@@ -1,4 +1,4 @@
-"""The `talent-training` command: serve, migrate, api-key create|list|revoke.
+"""The `talent-training` command: serve, migrate, backup, restore, api-key create|list|revoke|rotate.
 
 Flags override the `TALENT_TRAINING_*` environment variables; both end up in `Settings`.
 """
@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -20,13 +22,17 @@ from rich.table import Table
 
 from talent_training.accounts.service import (
     LABEL_MAX,
+    IssuedKey,
     Role,
-    has_active_key,
+    database_is_new,
     issue_api_key,
     list_api_keys,
+    rotate_api_key,
 )
+from talent_training.db import backup as backups
 from talent_training.db.database import Database, Tx
 from talent_training.db.migrate import upgrade
+from talent_training.kit.actor import command_line
 from talent_training.settings import Settings
 
 T = TypeVar("T")
@@ -34,6 +40,7 @@ T = TypeVar("T")
 # code before it is set.
 _METRICS_DIR = "PROMETHEUS_MULTIPROC_DIR"
 _WORKER_SETTINGS = {"database_url", "timezone", "host", "port", "access_log"}
+KEY_LINE = "API key: "
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys.")
@@ -114,14 +121,7 @@ def serve(
     )
     if migrate_first:
         asyncio.run(upgrade(settings.database_url))
-    if not _in_transaction(settings, has_active_key):
-        issued = _in_transaction(
-            settings, lambda tx: issue_api_key(tx, name="initial", role=Role.WRITE, account="default")
-        )
-        print(
-            f"No API key existed: created write key {issued.id} in account 'default'. It is shown only now:"
-        )
-        print(f"API key: {issued.token}", flush=True)
+    _first_key(settings)
     # Workers (and the one in this process) build their own Settings from the environment: everything
     # decided here goes there, the metrics decision included (it depends on the interface served).
     decided = {**settings.model_dump(include=_WORKER_SETTINGS), "metrics": settings.metrics_enabled}
@@ -143,12 +143,58 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
+        http="talent_training.web.server:LimitedHttpToolsProtocol",
         proxy_headers=True,
         access_log=False,  # ours replaces uvicorn's (web/observe.py)
         log_config=logging_config(settings.log_format),
         timeout_graceful_shutdown=30,
     )
+
+
+def _first_key(settings: Settings) -> None:
+    """A database where no key was ever created gets a write key, once: shown on the terminal when serve
+    runs on one, else written to a file only its owner may read (stdout is a log in any real deployment).
+    A database whose keys were all revoked gets none: that is its owner's decision."""
+
+    async def create(tx: Tx) -> IssuedKey | None:
+        if not await database_is_new(tx):
+            return None
+        return await issue_api_key(tx, name="initial", role=Role.WRITE, account="default", by=_who())
+
+    issued = _in_transaction(settings, create)
+    if issued is None:
+        return
+    if sys.stdout.isatty():
+        print(
+            f"No API key existed: created write key {issued.id} in account 'default'. It is shown only now:"
+        )
+        print(f"{KEY_LINE}{issued.token}", flush=True)
+        return
+    path = Path(settings.initial_key_file)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(issued.token + "\n")
+    os.chmod(path, 0o600)  # an existing file keeps its mode through O_CREAT
+    err.print(
+        f"No API key existed: created write key {issued.id} in account 'default', written to {path} "
+        "(readable by its owner only). Read it, keep it somewhere safe, and delete the file."
+    )
+
+
+def _who() -> str:
+    return command_line(0).name
+
+
+def _duration(value: str | None) -> timedelta | None:
+    """`90d`, `12h`, `30m`: a duration; None for None."""
+    if value is None:
+        return None
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    number, unit = value[:-1], value[-1:].lower()
+    if unit not in units or not number.isdigit() or not 0 < int(number) <= 36500 * (24 if unit != "d" else 1):
+        raise typer.BadParameter("must be a number of days, hours or minutes, e.g. 90d, 12h, 30m")
+    return timedelta(**{units[unit]: int(number)})
 
 
 def _label(value: str) -> str:
@@ -164,12 +210,20 @@ def create_key(
     ],
     role: Annotated[Role, typer.Option(help="read: GET only; write: everything")] = Role.READ,
     account: Annotated[str, typer.Option(help="Account (created if new)", callback=_label)] = "default",
+    expires_in: Annotated[
+        str | None, typer.Option("--expires-in", help="Refused after this long: 90d, 12h, 30m [never]")
+    ] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create a key; the key itself is printed alone on the last line, only this once."""
+    lifetime = _duration(expires_in)
     settings = _settings(database_url=database_url)
-    issued = _in_transaction(settings, lambda tx: issue_api_key(tx, name=name, role=role, account=account))
-    print(f"Created {issued.role.value} key {issued.id} in account {issued.account!r}. Store it now:")
+    issued = _in_transaction(
+        settings,
+        lambda tx: issue_api_key(tx, name=name, role=role, account=account, expires_in=lifetime, by=_who()),
+    )
+    until = f", valid until {issued.expires_at.isoformat(timespec='seconds')}" if issued.expires_at else ""
+    print(f"Created {issued.role.value} key {issued.id} in account {issued.account!r}{until}. Store it now:")
     print(issued.token)
 
 
@@ -177,12 +231,12 @@ def create_key(
 def list_keys(database_url: DatabaseUrl = None) -> None:
     """List keys (never their secrets)."""
     keys = _in_transaction(_settings(database_url=database_url), list_api_keys)
-    table = Table("id", "name", "account", "role", "prefix", "created", "revoked")
+    table = Table("id", "name", "account", "role", "prefix", "created", "expires", "last used", "revoked")
     for key in keys:
-        revoked = key.revoked_at.isoformat(timespec="seconds") if key.revoked_at else ""
-        created = key.created_at.isoformat(timespec="seconds")
-        table.add_row(str(key.id), key.name, key.account, key.role.value, key.prefix, created, revoked)
-    Console(width=160).print(table)
+        moments = (key.created_at, key.expires_at, key.last_used_at, key.revoked_at)
+        when = [moment.isoformat(timespec="minutes") if moment else "" for moment in moments]
+        table.add_row(str(key.id), key.name, key.account, key.role.value, key.prefix, *when)
+    Console(width=200).print(table)
 
 
 @api_key.command("revoke")
@@ -198,7 +252,7 @@ def revoke_key(
     async def revoke() -> str | None:
         database = Database.connect(settings.database_url, pool_size=1)
         try:
-            return await revoke_everywhere(database, key)
+            return await revoke_everywhere(database, key, by=_who())
         finally:
             await database.dispose()
 
@@ -206,6 +260,59 @@ def revoke_key(
         err.print(f"No active key {key!r}.")
         raise typer.Exit(code=1)
     print(f"Revoked key {key}.")
+
+
+@api_key.command("rotate")
+def rotate_key(
+    key: Annotated[str, typer.Argument(help="The key's id or prefix (see api-key list)")],
+    grace: Annotated[
+        str | None, typer.Option(help="Keep the old key working this long: 1h, 2d [revoked at once]")
+    ] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace a key by a new one (same name, role and account); the new key alone on the last line."""
+    overlap = _duration(grace)
+    settings = _settings(database_url=database_url)
+    issued = _in_transaction(settings, lambda tx: rotate_api_key(tx, key, by=_who(), grace=overlap))
+    if issued is None:
+        err.print(f"No active key {key!r}.")
+        raise typer.Exit(code=1)
+    old = "keeps working for " + grace if grace else "is revoked"
+    print(f"Rotated key {key}: it {old}; the new key {issued.id} is shown only now:")
+    print(issued.token)
+
+
+@app.command()
+def backup(
+    file: Annotated[Path, typer.Argument(help="Where to write the backup (replaced if it exists)")],
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Copy the whole database, consistently, while it serves."""
+    settings = _settings(database_url=database_url)
+    try:
+        asyncio.run(backups.backup(settings.database_url, file))
+    except backups.BackupError as error:
+        err.print(str(error))
+        raise typer.Exit(code=1) from None
+    err.print(f"Backed up {_safe(settings.database_url)} to {file}")
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A backup made by talent-training backup")],
+    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replacing the data")] = False,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Replace everything in the database by a backup's content, all or nothing. Stop serving it first."""
+    settings = _settings(database_url=database_url)
+    if not yes and not typer.confirm(f"Replace everything in {_safe(settings.database_url)} by {file}?"):
+        raise typer.Exit(code=1)
+    try:
+        asyncio.run(backups.restore(settings.database_url, file))
+    except backups.BackupError as error:
+        err.print(str(error))
+        raise typer.Exit(code=1) from None
+    err.print(f"Restored {file} into {_safe(settings.database_url)}")
 
 
 def _safe(url: str) -> str:

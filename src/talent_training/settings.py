@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -48,6 +48,47 @@ class Settings(BaseSettings):
     metrics: bool | None = Field(
         default=None, description="Serve /metrics; unset: only when listening on a loopback address"
     )
+    # What a client may cost (docs/operations.md).
+    max_header_bytes: int = Field(
+        default=32 * 1024, ge=1024, le=1024 * 1024, description="Request line + headers"
+    )
+    max_headers: int = Field(default=100, ge=10, le=1000, description="Header fields per request")
+    read_timeout_s: float = Field(
+        default=60, gt=0, le=3600, description="Seconds for a request's head to arrive, then for its body"
+    )
+    request_timeout_s: float = Field(
+        default=30, gt=0, le=3600, description="Seconds a request may take, from its head to its answer"
+    )
+    statement_timeout_s: float = Field(
+        default=20, gt=0, le=3600, description="Seconds a PostgreSQL statement may run (below the request's)"
+    )
+    idempotency_ttl_s: float = Field(
+        default=24 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="How long an Idempotency-Key's answer is kept",
+    )
+    rate_limit_failed_auth: str | None = Field(
+        default="100/minute", description="Failed authentications per client address; empty: no limit"
+    )
+    rate_limit_per_key: str | None = Field(
+        default=None, description='Requests per API key, e.g. "6000/minute"; unset: no limit'
+    )
+    rate_limit_storage_url: str | None = Field(
+        default=None, description="redis://host:6379/0 to count in Redis; unset: in the database"
+    )
+    audit_retention_days: int = Field(
+        default=400, ge=0, le=36500, description="Days an audit event is kept; 0: forever"
+    )
+    hsts_max_age_s: int | None = Field(
+        default=None, ge=0, description="Send Strict-Transport-Security (only behind TLS); unset: not sent"
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins a browser may call the API from; empty: CORS off"
+    )
+    initial_key_file: str = Field(
+        default="var/initial-api-key", description="Where serve writes the first-start key off a terminal"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -61,6 +102,28 @@ class Settings(BaseSettings):
         if drivername not in _ASYNC_DRIVERS.values():
             raise ValueError(f"{url.drivername} is not supported: use postgresql+asyncpg or sqlite+aiosqlite")
         return url.set(drivername=drivername).render_as_string(hide_password=False)
+
+    @field_validator("rate_limit_failed_auth", "rate_limit_per_key")
+    @classmethod
+    def _rate(cls, value: str | None) -> str | None:
+        if not value or value.lower() in ("off", "none"):
+            return None
+        import limits
+
+        try:
+            limits.parse(value)
+        except ValueError:
+            raise ValueError('is not a rate such as "100/minute" or "10 per second"') from None
+        return value
+
+    @model_validator(mode="after")
+    def _request_outlasts_statements(self) -> Settings:
+        if self.statement_timeout_s >= self.request_timeout_s:
+            raise ValueError(
+                "request_timeout_s must be longer than statement_timeout_s, so that a slow statement is "
+                "refused by the database before the request runs out of time"
+            )
+        return self
 
     @field_validator("timezone")
     @classmethod

@@ -87,7 +87,7 @@ async def test_revoked_key_is_refused_on_the_next_request(
     assert (await client.get(TRAININGS)).status_code == 200
 
     async with app.database.transaction() as tx:
-        assert await revoke_api_key(tx, token.split("_", 2)[1])
+        assert await revoke_api_key(tx, token.split("_", 2)[1], by="test")
 
     assert_unauthenticated(await client.get(TRAININGS))
     assert_unauthenticated(await client.post(TRAININGS, json=training_body()))

@@ -170,7 +170,7 @@ async def test_a_revocation_returns_once_every_process_has_been_told(committed_a
 
     client, prefix = await remembered_client(committed_app)
 
-    assert await revoke_everywhere(committed_app.database, prefix) == prefix
+    assert await revoke_everywhere(committed_app.database, prefix, by="test") == prefix
 
     assert (await client.get(TRAININGS)).status_code == 401
     await client.aclose()

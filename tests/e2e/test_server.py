@@ -42,41 +42,37 @@ class Server:
 @pytest.fixture
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
     port = free_port()
-    log, metrics = tmp_path / "server.log", tmp_path / "metrics"
+    log, metrics, key_file = tmp_path / "server.log", tmp_path / "metrics", tmp_path / "initial-key"
     metrics.mkdir()
     env = {
         **os.environ,
         "TALENT_TRAINING_DATABASE_URL": database_url,
         "TALENT_TRAINING_LOG_FORMAT": "json",
+        "TALENT_TRAINING_INITIAL_KEY_FILE": str(key_file),
         "PROMETHEUS_MULTIPROC_DIR": str(metrics),
     }
     log_file = log.open("w")
+    # Its output is not a terminal: the first start writes the new key to a file only its owner may read.
     process = subprocess.Popen(
         [str(EXECUTABLE), "serve", "--port", str(port), "--workers", "2"],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=log_file,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
         text=True,
     )
     try:
-        assert process.stdout is not None
-        key = ""
-        for line in process.stdout:  # the first start prints a fresh key, once
-            if line.startswith("API key: "):
-                key = line.removeprefix("API key: ").strip()
-                break
-        assert key, "serve did not print the initial key"
         deadline = time.monotonic() + 30
         # Both workers up, not just the first: each says so once its application has started.
         while log.read_text().count("Application startup complete") < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
         assert log.read_text().count("Application startup complete") == 2, log.read_text()
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        key = key_file.read_text().strip()
+        assert key.startswith("tt_") and key not in log.read_text()
         yield Server(process, port, key, log, metrics, database_url)
     finally:
         process.terminate()
         process.wait(timeout=30)
-        if process.stdout is not None:
-            process.stdout.close()
         log_file.close()
 
 
@@ -236,10 +232,14 @@ async def test_a_key_revoked_with_the_cli_is_refused_by_both_workers_at_once(ser
     assert {r.status_code for r in refused} == {401}
 
 
-def serve_once(database_url: str, *args: str) -> tuple[subprocess.Popen[str], str]:
+def serve_once(database_url: str, key_file: Path, *args: str) -> tuple[subprocess.Popen[str], str]:
     """`serve` as a user starts it: no metrics folder set, the given flags; its base URL once it answers."""
     port = free_port()
-    env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
+    env = {
+        **os.environ,
+        "TALENT_TRAINING_DATABASE_URL": database_url,
+        "TALENT_TRAINING_INITIAL_KEY_FILE": str(key_file),
+    }
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
     process = subprocess.Popen(
         [str(EXECUTABLE), "serve", "--port", str(port), *args],
@@ -261,9 +261,9 @@ def serve_once(database_url: str, *args: str) -> tuple[subprocess.Popen[str], st
 
 @pytest.mark.parametrize(("host", "served"), [("127.0.0.1", True), ("0.0.0.0", False)])
 def test_metrics_with_one_worker_are_served_on_loopback_only(
-    database_url: str, host: str, served: bool
+    database_url: str, tmp_path: Path, host: str, served: bool
 ) -> None:
-    process, base_url = serve_once(database_url, "--host", host)
+    process, base_url = serve_once(database_url, tmp_path / "key", "--host", host)
     try:
         for _ in range(3):
             httpx.get(f"{base_url}/health", timeout=5)

@@ -53,7 +53,7 @@ async def test_a_revoked_key_is_refused_on_the_next_get(make_client: object, app
     key_prefix = writer.headers["Authorization"].split("_")[1]
 
     async with app.database.transaction() as tx:
-        assert await revoke_api_key(tx, key_prefix)
+        assert await revoke_api_key(tx, key_prefix, by="test")
 
     assert_problem(await writer.get(url), 401)
 

@@ -12,16 +12,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
+import logging
+import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from talent_training.accounts.service import (
     Role,
     StoredKey,
     find_active_key,
+    note_use,
     revoke_api_key,
     secret_matches,
     split_token,
 )
+from talent_training.db.base import utcnow
 from talent_training.db.database import Database, Listener
 from talent_training.kit.problems import Unauthenticated
 from talent_training.web.auth import Permission
@@ -33,6 +39,8 @@ SCHEME = "lucca application="
 KEYS_CHANGED = "api_keys_changed"
 EVERY_KEY = "*"
 MAX_REMEMBERED = 10_000
+USE_RESOLUTION_S = 60  # lastUsedAt is to the minute
+logger = logging.getLogger("talent_training")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +49,7 @@ class KeyPrincipal:
     key_id: int
     role: Role
     prefix: str
+    expires_at: datetime | None = None
 
     @property
     def actor(self) -> str:
@@ -70,7 +79,7 @@ class RememberedKeys:
         # revocation that arrived while it was being read would be undone.
         self.generation = 0
 
-    def get(self, prefix: str) -> tuple[str, KeyPrincipal] | None:
+    def get(self, prefix: str) -> tuple[str, KeyPrincipal] | None:  # (secret's digest, who)
         return self._keys.get(prefix)
 
     def remember(self, prefix: str, digest: str, principal: KeyPrincipal, generation: int) -> None:
@@ -99,6 +108,8 @@ class ApiKeyGuard:
         self._listener: Listener | None = None
         # Without memory, nothing ever listens, so keys are read on every request.
         self._listening_started = not remember
+        self._used: dict[int, float] = {}  # key id -> when its use was last written (monotonic)
+        self._writing: set[asyncio.Task[None]] = set()
 
     @property
     def listener(self) -> Listener | None:
@@ -132,11 +143,38 @@ class ApiKeyGuard:
             principal = _principal(prefix, stored)
             if self.remembering:
                 self._remembered.remember(prefix, stored.secret_sha256, principal, generation)
-            return principal
-        digest, principal = remembered
-        if not secret_matches(secret, digest):
-            raise Unauthenticated("The API key is unknown or revoked.")
+        else:
+            digest, principal = remembered
+            if not secret_matches(secret, digest):
+                raise Unauthenticated("The API key is unknown or revoked.")
+        if principal.expires_at is not None and principal.expires_at <= utcnow():
+            raise Unauthenticated("The API key has expired.")
+        self._note_use(principal.key_id)
         return principal
+
+    def _note_use(self, key_id: int) -> None:
+        """`lastUsedAt`, written at most once a minute per key and process, after the answer, off the request:
+        a write on every request would cost more than the request."""
+        now = time.monotonic()
+        if now - self._used.get(key_id, -USE_RESOLUTION_S) < USE_RESOLUTION_S:
+            return
+        self._used[key_id] = now
+        if len(self._used) > MAX_REMEMBERED:
+            self._used.clear()
+        task = asyncio.get_running_loop().create_task(self._write_use(key_id), context=contextvars.Context())
+        self._writing.add(task)
+        task.add_done_callback(self._writing.discard)
+
+    async def _write_use(self, key_id: int) -> None:
+        try:
+            async with self._database.transaction() as tx:
+                await note_use(tx, key_id)
+        except Exception:  # the database may be away: the next use will say it
+            logger.debug("could not note the use of key %s", key_id, exc_info=True)
+
+    async def close(self) -> None:
+        """Let the uses being written finish (they take one short statement)."""
+        await asyncio.gather(*self._writing, return_exceptions=True)
 
     def _start_listening(self) -> None:
         self._listening_started = True
@@ -145,7 +183,7 @@ class ApiKeyGuard:
         )
 
 
-async def revoke_everywhere(database: Database, key: str, *, patience_s: float = 5) -> str | None:
+async def revoke_everywhere(database: Database, key: str, *, by: str, patience_s: float = 5) -> str | None:
     """Revoke a key (by id or prefix) and return once PostgreSQL has delivered the notice of it, so that
     every serving process has been told and forgets the key before its next request with it. The key's
     prefix, or None when there is no such active key."""
@@ -166,7 +204,7 @@ async def revoke_everywhere(database: Database, key: str, *, patience_s: float =
                     while not listener.listening:  # noqa: ASYNC110 -- the listener's task sets it
                         await asyncio.sleep(0.01)
         async with database.transaction() as tx:
-            prefix = await revoke_api_key(tx, key)
+            prefix = await revoke_api_key(tx, key, by=by)
         if prefix is not None and listener is not None and listener.listening:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(patience_s):
@@ -180,4 +218,4 @@ async def revoke_everywhere(database: Database, key: str, *, patience_s: float =
 
 
 def _principal(prefix: str, stored: StoredKey) -> KeyPrincipal:
-    return KeyPrincipal(stored.account_id, stored.id, stored.role, prefix)
+    return KeyPrincipal(stored.account_id, stored.id, stored.role, prefix, stored.expires_at)

@@ -30,3 +30,6 @@ class ApiKey(Base):
     secret_sha256: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Written at most once a minute per key and process (accounts/auth.py), never on every request.
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -49,7 +49,7 @@ async def list_providers(tx: Tx, account_id: int, request: PageRequest) -> Page[
 async def insert_provider(tx: Tx, account_id: int, name: str, website_href: str | None, now: datetime) -> Any:
     """The new provider; `UniqueViolation` when the account has one of that name."""
     values = {"account_id": account_id, "name": name, "website_href": website_href, "now": now}
-    return await tx.one(_NEW_PROVIDER, values, final=True)
+    return await tx.one(_NEW_PROVIDER, values)
 
 
 # Categories ------------------------------------------------------------------------------------------------
@@ -82,7 +82,7 @@ async def insert_category(
 ) -> Any:
     """The new category; `UniqueViolation` when the account has one of that name."""
     values = {"account_id": account_id, "name": name, "translations": translations, "now": now}
-    return await tx.one(_NEW_CATEGORY, values, final=True)
+    return await tx.one(_NEW_CATEGORY, values)
 
 
 # Trainings -------------------------------------------------------------------------------------------------
@@ -184,8 +184,8 @@ def _entry_column(column: Any, model: type[Provider] | type[Category], entry_id:
     )
 
 
-# One statement, atomic on its own: inserted only if its provider and category exist in the account, and
-# answering with what the answer shows of them (a round trip is most of a POST's cost).
+# Inserted only if its provider and category exist in the account, answering with what the answer shows of
+# them, in one statement (a round trip is most of a POST's cost).
 _NEW_TRAINING = Query(
     insert(Training)
     .from_select(
@@ -206,7 +206,7 @@ _NEW_TRAINING = Query(
 
 async def insert_training(tx: Tx, values: dict[str, Any]) -> Any | None:
     """The new training's id and its provider's and category's names, or None when either does not exist."""
-    return await tx.one(_NEW_TRAINING, values, final=True)
+    return await tx.one(_NEW_TRAINING, values)
 
 
 _LOCK_TRAINING = Query(

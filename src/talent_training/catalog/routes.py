@@ -23,7 +23,7 @@ routes = Routes("/v1")
 async def create_provider(request: Request) -> Response:
     data = await json_body(request, ProviderCreate)
     async with request.transaction() as tx:
-        row = await service.create_provider(tx, request.principal.account_id, data)
+        row = await service.create_provider(tx, request.actor, data)
     return json_response(views.provider(row), status=201)
 
 
@@ -47,7 +47,7 @@ async def get_provider(request: Request) -> Response:
 async def create_category(request: Request) -> Response:
     data = await json_body(request, CategoryCreate)
     async with request.transaction() as tx:
-        row = await service.create_category(tx, request.principal.account_id, data)
+        row = await service.create_category(tx, request.actor, data)
     return json_response(views.category(row), status=201)
 
 
@@ -71,7 +71,7 @@ async def get_category(request: Request) -> Response:
 async def create_training(request: Request) -> Response:
     data = await json_body(request, TrainingCreate)
     async with request.transaction() as tx:
-        row = await service.create_training(tx, request.principal.account_id, data)
+        row = await service.create_training(tx, request.actor, data)
     return json_response(views.training(row), status=201)
 
 
@@ -115,5 +115,5 @@ async def update_training(request: Request) -> Response:
     training_id = path_id(request, "Training")
     patch = await json_body(request, TrainingPatch)
     async with request.transaction() as tx:
-        row = await service.update_training(tx, request.principal.account_id, training_id, patch)
+        row = await service.update_training(tx, request.actor, training_id, patch)
     return json_response(views.training(row))

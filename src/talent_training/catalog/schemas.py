@@ -98,6 +98,9 @@ class TrainingCreate(Input):
     type: TrainingType = TrainingType.EXTERNAL
     providerId: Int32Id | None = None
     categoryId: Int32Id | None = None
+    # Read-only: a new training is Ready whatever is sent, but what is sent must be a state (the contract's
+    # enum), not any text.
+    state: TrainingState | None = None
 
 
 class TrainingPatch(Input):

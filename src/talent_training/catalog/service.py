@@ -5,6 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any, NamedTuple
 
+from talent_training.audit import service as audit
+from talent_training.audit.service import Action
 from talent_training.catalog import repository
 from talent_training.catalog.schemas import (
     CategoryCreate,
@@ -16,6 +18,7 @@ from talent_training.catalog.schemas import (
 from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import UniqueViolation
+from talent_training.kit.actor import Actor
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.kit.text import fold
@@ -56,12 +59,15 @@ class TrainingRow(NamedTuple):
     category_translations: dict[str, str | None] | None
 
 
-async def create_provider(tx: Tx, account_id: int, data: ProviderCreate) -> Any:
+async def create_provider(tx: Tx, actor: Actor, data: ProviderCreate) -> Any:
     """A provider's name is unique within the account (409), by a database constraint."""
     try:
-        return await repository.insert_provider(tx, account_id, data.name, data.websiteHref, utcnow())
+        row = await repository.insert_provider(tx, actor.account_id, data.name, data.websiteHref, utcnow())
     except UniqueViolation:
         raise Conflict(f"A provider named {data.name!r} already exists.", "name") from None
+    fields = {"name": data.name, "websiteHref": data.websiteHref}
+    await audit.record(tx, actor, "provider", row.id, Action.CREATE, audit.created(fields))
+    return row
 
 
 async def get_provider(tx: Tx, account_id: int, provider_id: int) -> Any:
@@ -75,12 +81,15 @@ async def list_providers(tx: Tx, account_id: int, request: PageRequest) -> Page[
     return await repository.list_providers(tx, account_id, request)
 
 
-async def create_category(tx: Tx, account_id: int, data: CategoryCreate) -> Any:
+async def create_category(tx: Tx, actor: Actor, data: CategoryCreate) -> Any:
     """A category's name is unique within the account (409), by a database constraint."""
     try:
-        return await repository.insert_category(tx, account_id, data.name, data.translations(), utcnow())
+        row = await repository.insert_category(tx, actor.account_id, data.name, data.translations(), utcnow())
     except UniqueViolation:
         raise Conflict(f"A category named {data.name!r} already exists.", "name") from None
+    fields = {"name": data.name, "t9n": {"name": data.translations()}}
+    await audit.record(tx, actor, "category", row.id, Action.CREATE, audit.created(fields))
+    return row
 
 
 async def get_category(tx: Tx, account_id: int, category_id: int) -> Any:
@@ -108,8 +117,9 @@ def _search_text(values: dict[str, Any]) -> str:
     return fold("\n".join((values["title"], values["subtitle"], values["description"])))
 
 
-async def create_training(tx: Tx, account_id: int, data: TrainingCreate) -> TrainingRow:
+async def create_training(tx: Tx, actor: Actor, data: TrainingCreate) -> TrainingRow:
     """A new training is `Ready`: it can be referenced by realized trainings straight away."""
+    account_id = actor.account_id
     values: dict[str, Any] = {
         "account_id": account_id,
         "state": TrainingState.READY.value,
@@ -129,6 +139,8 @@ async def create_training(tx: Tx, account_id: int, data: TrainingCreate) -> Trai
     if created is None:  # nothing written: say which reference is missing
         await _check_references(tx, account_id, data.providerId, data.categoryId)
         raise Conflict("The training's provider or category changed while it was being created.")
+    fields = {field: values[column] for field, column in _COLUMNS.items()}
+    await audit.record(tx, actor, "training", created.id, Action.CREATE, audit.created(fields))
     return TrainingRow(
         created.id, values["state"], values["type"], values["title"], values["subtitle"],
         values["description"], values["level"], values["is_certifying"], values["is_mandatory"],
@@ -144,8 +156,9 @@ async def get_training(tx: Tx, account_id: int, training_id: int) -> Any:
     return row
 
 
-async def update_training(tx: Tx, account_id: int, training_id: int, patch: TrainingPatch) -> Any:
+async def update_training(tx: Tx, actor: Actor, training_id: int, patch: TrainingPatch) -> Any:
     """Merge patch of any writable field; `state` archives (`Archived`) or restores (`Ready`)."""
+    account_id = actor.account_id
     sent = patch.model_fields_set
     for field in sorted(sent - _NULLABLE):
         if getattr(patch, field) is None:

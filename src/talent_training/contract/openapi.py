@@ -21,6 +21,8 @@ SEED_SPEC = "lucca-training.seeds.yaml"
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 API_PREFIX = "/talent-training/"
 AUTHORIZATION = {"$ref": "#/components/parameters/Authorization"}
+IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/ext.Idempotency-Key"}
+WRITES = ("post", "put", "patch")
 PROBLEM = {"$ref": "#/components/responses/ext.Problem"}
 
 
@@ -64,7 +66,9 @@ def build_openapi(served: Iterable[tuple[str, str, str | None]]) -> dict[str, An
             operation["parameters"] = [AUTHORIZATION, *operation.get("parameters", [])]
         paths.setdefault(path, {})[method] = operation
     for path, item in paths.items():
-        for operation in item.values():
+        for method, operation in item.items():
+            if path.startswith(API_PREFIX) and method in WRITES:
+                operation["parameters"] = [*operation.get("parameters", []), IDEMPOTENCY_KEY]
             if path.startswith(API_PREFIX):
                 operation["responses"].setdefault("4XX", PROBLEM)
                 operation["responses"].setdefault("503", PROBLEM)

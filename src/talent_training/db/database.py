@@ -201,9 +201,12 @@ class Database:
         self._listeners: list[Listener] = []
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 16, timeout: float = 5) -> Database:
+    def connect(
+        cls, url: str, *, pool_size: int = 16, timeout: float = 5, statement_timeout_s: float | None = None
+    ) -> Database:
         """A database whose connections are opened on demand (none now: a database that is down when the
-        service starts is a 503 until it is up, not a failed start)."""
+        service starts is a 503 until it is up, not a failed start). `statement_timeout_s`: PostgreSQL
+        cancels a statement running longer (SQLite has no such thing: the request's own limit answers)."""
         pool: Pool
         if is_sqlite(url):
             from talent_training.db.sqlite import SqlitePool
@@ -212,7 +215,7 @@ class Database:
         else:
             from talent_training.db.postgres import PostgresPool
 
-            pool = PostgresPool(url, size=pool_size, timeout=timeout)
+            pool = PostgresPool(url, size=pool_size, timeout=timeout, statement_timeout_s=statement_timeout_s)
         return cls(pool)
 
     def read(self) -> _Block:

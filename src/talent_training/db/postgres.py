@@ -110,9 +110,13 @@ class PostgresPool:
     begin_sql = "BEGIN"
     nested = False
 
-    def __init__(self, url: str, *, size: int, timeout: float) -> None:
+    def __init__(
+        self, url: str, *, size: int, timeout: float, statement_timeout_s: float | None = None
+    ) -> None:
         self.dialect: Dialect = asyncpg_dialect()  # type: ignore[no-untyped-call]
         self._arguments = connect_arguments(url, timeout)
+        if statement_timeout_s is not None:  # answered Busy (57014): a 503, not a request hanging on
+            self._arguments["server_settings"]["statement_timeout"] = str(int(statement_timeout_s * 1000))
         self._size = size
         self._timeout = timeout
         self._pool: asyncpg.Pool | None = None

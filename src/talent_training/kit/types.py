@@ -132,4 +132,6 @@ def parse_id_list(name: str, values: list[str] | None) -> list[int] | None:
             ids.append(int(part))
     if len(ids) > MAX_FILTER_VALUES:
         raise RuleViolation(name, f"at most {MAX_FILTER_VALUES} values")
-    return list(dict.fromkeys(ids))
+    if len(set(ids)) != len(ids):  # the contract's `uniqueItems`
+        raise RuleViolation(name, "must not repeat a value")
+    return ids

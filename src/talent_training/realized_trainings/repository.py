@@ -122,8 +122,8 @@ def _of_training(column: Any, label: str) -> Any:
     return query.scalar_subquery().label(label)
 
 
-# One statement, atomic on its own: inserted only if the training exists in the account and is Ready, read
-# from the same snapshot as the answer's nested `training` (a round trip is most of a POST's cost).
+# Inserted only if the training exists in the account and is Ready, read from the same snapshot as the
+# answer's nested `training`, in one statement (a round trip is most of a POST's cost).
 _RECORD = Query(
     insert(RealizedTraining)
     .from_select(
@@ -161,7 +161,7 @@ _TRAINING_STATE = Query(select(Training.state).where(Training.account_id == ACCO
 async def record(tx: Tx, values: dict[str, Any]) -> Any | None:
     """The new record's id and its training's title, category, level and provider URL; None when nothing was
     recorded (see `training_state`). `UniqueViolation` for a second record of the same session."""
-    return await tx.one(_RECORD, values, final=True)
+    return await tx.one(_RECORD, values)
 
 
 async def training_state(tx: Tx, account_id: int, training_id: int) -> str | None:

@@ -21,7 +21,7 @@ routes = Routes("/v2/realized-trainings")
 async def create_realized_training(request: Request) -> Response:
     data = await json_body(request, RealizedTrainingCreate)
     async with request.transaction() as tx:
-        row = await service.record(tx, request.principal.account_id, data, today(request.settings.zone))
+        row = await service.record(tx, request.actor, data, today(request.settings.zone))
     return json_response(views.realized_training(row), status=201)
 
 

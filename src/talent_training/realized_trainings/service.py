@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, NamedTuple
 
+from talent_training.audit import service as audit
+from talent_training.audit.service import Action
 from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import UniqueViolation
+from talent_training.kit.actor import Actor
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
-from talent_training.kit.types import hours_to_hundredths
+from talent_training.kit.types import hours_to_hundredths, hundredths_to_json
 from talent_training.realized_trainings import repository
 from talent_training.realized_trainings.repository import Filters
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
@@ -34,7 +37,7 @@ class RecordedRow(NamedTuple):
     website_href: str | None
 
 
-async def record(tx: Tx, account_id: int, data: RealizedTrainingCreate, today: date) -> RecordedRow:
+async def record(tx: Tx, actor: Actor, data: RealizedTrainingCreate, today: date) -> RecordedRow:
     # "sessionEndsOn must be in the past": a session that ended today may be recorded today
     # (docs/decisions.md).
     if data.sessionEndsOn > today:
@@ -42,6 +45,7 @@ async def record(tx: Tx, account_id: int, data: RealizedTrainingCreate, today: d
     if data.sessionStartsOn > data.sessionEndsOn:
         raise RuleViolation("sessionStartsOn", "must not be after sessionEndsOn")
     hundredths = hours_to_hundredths(data.durationInHours)
+    account_id = actor.account_id
     values = {
         "account_id": account_id,
         "owner_id": data.ownerId,
@@ -64,6 +68,15 @@ async def record(tx: Tx, account_id: int, data: RealizedTrainingCreate, today: d
         if state is None:
             raise RuleViolation("trainingId", f"training {data.trainingId} does not exist")
         raise RuleViolation("trainingId", f"training {data.trainingId} is {state}: it must be Ready")
+    fields = {
+        "ownerId": data.ownerId,
+        "trainingId": data.trainingId,
+        "sessionStartsOn": data.sessionStartsOn,
+        "sessionEndsOn": data.sessionEndsOn,
+        "durationInHours": hundredths_to_json(hundredths),
+        "hasAttended": True,
+    }
+    await audit.record(tx, actor, "realized-training", recorded.id, Action.CREATE, audit.created(fields))
     # Everything the answer shows is known here: no need to read the new row back.
     return RecordedRow(
         recorded.id, data.ownerId, data.trainingId, data.sessionStartsOn, data.sessionEndsOn,

@@ -1,9 +1,18 @@
 """The outermost step of the request path: every request gets an id, one access log line and its metrics,
-whatever happens inside, and every answer carries `X-Request-Id` (tests check that no answer lacks it:
-an answer without it was served outside the one path)."""
+whatever happens inside, a time limit, and every answer carries `X-Request-Id` (tests check that no answer
+lacks it: an answer without it was served outside the one path) and the security headers:
+
+- `X-Content-Type-Options: nosniff` and `Referrer-Policy: no-referrer` on every answer;
+- `Cache-Control: no-store` on every answer to an authenticated request (a proxy or browser keeps no copy
+  of an account's data), unless the answer says otherwise;
+- `Strict-Transport-Security` when `hsts_max_age_s` is set (only behind TLS: docs/operations.md).
+
+A request still running after `request_timeout_s` is stopped (its transaction rolled back) and answered 503.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import os
@@ -12,15 +21,30 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from talent_training.settings import Settings
 from talent_training.web.errors import problem_for
 from talent_training.web.logs import REQUEST_ID
 from talent_training.web.metrics import Metrics
+from talent_training.web.responses import problem_response
 
 access_logger = logging.getLogger("talent_training.access")
+logger = logging.getLogger("talent_training")
 REQUEST_ID_HEADER = b"x-request-id"
 UNMATCHED = "unmatched"  # the route label of a request that matched none (404)
 _MAX_REQUEST_ID = 128
 CLIENT_CLOSED = 499
+# What a browser's script may read of an answer, when CORS is on.
+EXPOSED_HEADERS = [
+    "X-Request-Id",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+    "RateLimit-Policy",
+]
+_ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
+_NO_STORE = (b"cache-control", b"no-store")
 
 
 # Ours: unique per process (a random prefix) and per request (a count), at the cost of a counter; request ids
@@ -49,10 +73,15 @@ def request_id_of(scope: Scope) -> str:
 
 
 class Observed:
-    def __init__(self, app: ASGIApp, *, metrics: Metrics | None, access_log: bool) -> None:
+    def __init__(self, app: ASGIApp, *, metrics: Metrics | None, settings: Settings) -> None:
         self.app = app
         self.metrics = metrics
-        self.access_log = access_log
+        self.access_log = settings.access_log
+        self.time_limit = settings.request_timeout_s
+        self.always = list(_ALWAYS)
+        if settings.hsts_max_age_s is not None:
+            hsts = f"max-age={settings.hsts_max_age_s}; includeSubDomains".encode()
+            self.always.append((b"strict-transport-security", hsts))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -70,16 +99,28 @@ class Observed:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 headers = message.get("headers")
-                if isinstance(headers, list):  # a response's own list, made for this answer
-                    headers.append(id_header)
-                else:
-                    message = {**message, "headers": [*(headers or ()), id_header]}
+                if not isinstance(headers, list):  # else a response's own list, made for this answer
+                    headers = [*(headers or ())]
+                    message = {**message, "headers": headers}
+                headers.append(id_header)
+                headers.extend(self.always)
+                if "principal" in scope and not any(name == b"cache-control" for name, _ in headers):
+                    headers.append(_NO_STORE)
             elif head and message.get("body"):
                 message = {**message, "body": b""}  # HEAD: the GET's headers, no body
             await send(message)
 
         try:
-            await self.app(scope, receive, answer)
+            async with asyncio.timeout(self.time_limit):
+                await self.app(scope, receive, answer)
+        except TimeoutError:
+            logger.error("request stopped after %g s: %s %s", self.time_limit, scope["method"], scope["path"])
+            if status:
+                raise
+            detail = (
+                f"The request took longer than {self.time_limit:g} s and was stopped; nothing was changed."
+            )
+            await problem_response(503, detail, headers={"Retry-After": "1"})(scope, receive, answer)
         except Exception as error:  # the router answers every error; this is a bug in a layer above it
             if status:
                 raise

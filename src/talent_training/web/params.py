@@ -69,17 +69,19 @@ def validation_errors(exc: ValidationError, root: str) -> dict[str, list[str]]:
 
 
 def _is_json_media_type(content_type: str) -> bool:
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type == "application/json" or (
+    media_type, _, parameters = content_type.partition(";")
+    media_type = media_type.strip().lower()
+    if media_type != "application/json" and not (
         media_type.startswith("application/") and media_type.endswith("+json")
-    )
+    ):
+        return False
+    name, _, charset = parameters.partition("=")
+    return not name.strip() or name.strip().lower() != "charset" or charset.strip(' "').lower() == "utf-8"
 
 
-async def read_json(request: Request, max_bytes: int) -> Any:
-    """The request's JSON document, numbers with a fraction as `Decimal` so that 0.07 stays 0.07."""
-    content_type = request.headers.get("content-type")
-    if content_type is not None and not _is_json_media_type(content_type):
-        raise UnsupportedMediaType(f"Content-Type {content_type!r} is not supported: send application/json.")
+async def read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, refused (413) as soon as it is known to exceed `max_bytes`. Read once: every later
+    read of the request's body gets the same bytes (Starlette keeps them)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and (len(declared) > 15 or int(declared) > max_bytes):
         raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
@@ -90,11 +92,31 @@ async def read_json(request: Request, max_bytes: int) -> Any:
         if size > max_bytes:
             raise PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
         chunks.append(chunk)
-    raw = b"".join(chunks)
-    if not raw.strip():
+    body = b"".join(chunks)
+    request._body = body  # what Starlette's own `body()` keeps, so that `stream()` replays it
+    return body
+
+
+async def read_json(request: Request, max_bytes: int) -> Any:
+    """The request's JSON document, numbers with a fraction as `Decimal` so that 0.07 stays 0.07.
+
+    The body must say it is JSON (`Content-Type: application/json`, or any `+json` type) and be UTF-8, as
+    RFC 8259 requires: a body sent without a type, or in UTF-16, is refused rather than guessed at. No body at
+    all is the clearer mistake and says so (400)."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _is_json_media_type(content_type):
+        raise UnsupportedMediaType(f"Content-Type {content_type!r} is not supported: send application/json.")
+    raw = await read_body(request, max_bytes)
+    if content_type is None and raw:
+        raise UnsupportedMediaType("The body has no Content-Type: send application/json.")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise RuleViolation("body", "The body is not UTF-8.") from None
+    if not text.strip():
         raise RuleViolation("body", "A JSON object is required.")
     try:
-        return json.loads(raw, parse_float=Decimal, parse_constant=_reject_constant)
+        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
     except (ValueError, RecursionError, ArithmeticError) as exc:  # Decimal("1e9999999999999999999")
         raise RuleViolation("body", "The body is not valid JSON.") from exc
 

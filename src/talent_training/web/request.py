@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import starlette.requests
+from starlette.responses import Response
 
 from talent_training.db.database import Database, Tx
 from talent_training.db.secrets import CURSOR_SECRET, read_secret
+from talent_training.kit.actor import Actor
 from talent_training.kit.paging import CursorCodec
 from talent_training.settings import Settings
 from talent_training.web.auth import Principal
@@ -56,6 +59,12 @@ class Request(starlette.requests.Request):
             raise RuntimeError(f"{self.url.path} is public: it has no principal")
         return principal
 
+    @property
+    def actor(self) -> Actor:
+        """Who acts, for the audit trail: the caller's account and name (never a secret)."""
+        principal = self.principal
+        return Actor(principal.account_id, principal.actor)
+
     def read(self) -> RequestBlock:
         """Statements that only read, each atomic on its own (db/database.py); inside the request's
         transaction, they join it (and see what it wrote)."""
@@ -69,6 +78,9 @@ class Request(starlette.requests.Request):
 
     async def cursor_codec(self) -> CursorCodec:
         return await self.state_of_app.cursor_codec()
+
+
+Endpoint = Callable[["Request"], Awaitable[Response]]
 
 
 class RequestBlock:

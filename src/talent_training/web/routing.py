@@ -17,19 +17,21 @@ request-wide layers (web/observe.py), and a route cannot be served outside it.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from talent_training.kit.problems import Forbidden, MethodNotAllowed, NotFound
-from talent_training.web.auth import Guard, Permission
+from talent_training.kit.problems import Forbidden, MethodNotAllowed, NotFound, Unauthenticated
+from talent_training.web.auth import Guard, Permission, Principal
 from talent_training.web.errors import problem_for
-from talent_training.web.request import AppState, Request
+from talent_training.web.limits import RateLimits
+from talent_training.web.request import AppState, Endpoint, Request
 
-Endpoint = Callable[[Request], Awaitable[Response]]
+Step = Callable[[Request, Endpoint], Awaitable[Response]]
+"""Runs around every endpoint of a guarded mount (e.g. web/idempotency.py): it calls the endpoint, or not."""
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -151,13 +153,37 @@ class Mount:
         return None
 
 
+def _around(step: Step, endpoint: Endpoint) -> Endpoint:
+    async def stepped(request: Request) -> Response:
+        return await step(request, endpoint)
+
+    return stepped
+
+
 class Router:
     """The end of the request path: authenticate, find the route, authorise, call the endpoint."""
 
-    def __init__(self, state: AppState, mounts: list[Mount]) -> None:
+    def __init__(
+        self,
+        state: AppState,
+        mounts: list[Mount],
+        *,
+        limits: RateLimits | None = None,
+        steps: Sequence[Step] = (),
+    ) -> None:
         self.state = state
+        self.limits = limits
         # Longest prefix first, so that the API mount is tried before the public root.
         self.mounts = sorted(mounts, key=lambda mount: len(mount.prefix), reverse=True)
+        # Each guarded endpoint wrapped in the steps once, here, rather than on every request.
+        self._handlers: dict[Route, Endpoint] = {}
+        for mount in self.mounts:
+            for route in mount.routes:
+                handler = route.endpoint
+                if mount.guard is not None:
+                    for step in reversed(steps):
+                        handler = _around(step, handler)
+                self._handlers[route] = handler
 
     @property
     def routes(self) -> list[Route]:
@@ -190,7 +216,7 @@ class Router:
         # Who calls is settled before whether the route exists: a stranger learns nothing of the API.
         principal = None
         if mount.guard is not None:
-            principal = scope["principal"] = await mount.guard.authenticate(request)
+            principal = scope["principal"] = await self._authenticate(mount.guard, request)
         if found is None:
             raise NotFound()
         if route is None:
@@ -200,4 +226,19 @@ class Router:
             raise Forbidden(f"{who} may not {method} here: it needs {route.permission} access.")
         if found[1]:
             scope["path_params"] = found[1]
-        return await route.endpoint(request)
+        return await self._handlers[route](request)
+
+    async def _authenticate(self, guard: Guard, request: Request) -> Principal:
+        limits = self.limits
+        if limits is None:
+            return await guard.authenticate(request)
+        client = request.scope.get("client")
+        address = client[0] if client else "unknown"
+        limits.refuse_if_blocked(address)  # a guesser is refused before any key is looked up
+        try:
+            principal = await guard.authenticate(request)
+        except Unauthenticated:
+            await limits.failed_authentication(address)
+            raise
+        await limits.request_by_key(principal.actor)
+        return principal

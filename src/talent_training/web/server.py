@@ -1,0 +1,124 @@
+"""The HTTP protocol the server runs: uvicorn's httptools protocol, with the limits it lacks.
+
+uvicorn with httptools accepts request heads of any size and waits forever for a request that is sent slowly:
+a client holding thousands of half-sent requests, or sending a 64 MB header, costs the service memory and
+connections. Here:
+- the request line and headers together may not exceed `max_header_bytes` (32 KiB), nor the headers number
+  more than `max_headers` (100): 431, connection closed;
+- a request's head must have arrived `read_timeout_s` (60 s) after its first byte, or after the connection
+  opened or the previous answer went (an idle connection that sends nothing is closed too); its body must
+  have arrived `read_timeout_s` after its head: 408, connection closed. uvicorn's keep-alive timeout still
+  closes an idle connection between requests sooner.
+Settings are read once per process from the environment (`talent-training serve` exports them).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from talent_training.settings import Settings
+
+
+class RequestTooLarge(Exception):
+    pass
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    _settings: Settings | None = None
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if LimitedHttpToolsProtocol._settings is None:
+            LimitedHttpToolsProtocol._settings = Settings()
+        settings = LimitedHttpToolsProtocol._settings
+        self._max_header_bytes = settings.max_header_bytes
+        self._max_headers = settings.max_headers
+        self._read_timeout = settings.read_timeout_s
+        self._head_bytes = 0
+        self._read_timer: asyncio.TimerHandle | None = None
+
+    # A deadline for what the client owes: the head of a request, or its body.
+    def _await_client(self, status: int) -> None:
+        self._stop_waiting()
+        self._read_timer = self.loop.call_later(self._read_timeout, self._client_too_slow, status)
+
+    def _stop_waiting(self) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+
+    def _client_too_slow(self, status: int) -> None:
+        self._read_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete and status == 408:
+            # The application is reading the body: it sees the client gone, and answers no one.
+            self.transport.close()
+            return
+        self._refuse(status, "The request took too long to arrive.")
+
+    def _refuse(self, status: int, message: str) -> None:
+        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        body = (
+            b'{"type":"about:blank","title":"' + reason + b'","status":' + str(status).encode() + b","
+            b'"detail":"' + message.encode() + b'"}'
+        )
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
+        )
+        self.transport.close()
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._await_client(408)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_waiting()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        try:
+            super().data_received(data)
+        except RequestTooLarge as refused:
+            self._stop_waiting()
+            self._refuse(431, str(refused))
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._head_bytes = 0
+        if self._read_timer is None:
+            self._await_client(408)
+
+    def on_url(self, url: bytes) -> None:
+        self._count(len(url))
+        super().on_url(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._count(len(name) + len(value) + 4)
+        super().on_header(name, value)
+        if len(self.headers) > self._max_headers:
+            raise RequestTooLarge(f"More than {self._max_headers} header fields.")
+
+    def _count(self, size: int) -> None:
+        self._head_bytes += size
+        if self._head_bytes > self._max_header_bytes:
+            raise RequestTooLarge(f"The request line and headers exceed {self._max_header_bytes} bytes.")
+
+    def on_headers_complete(self) -> None:
+        self._stop_waiting()
+        super().on_headers_complete()
+        if not self.transport.is_closing():
+            self._await_client(408)  # for its body; the message's end (at once without one) stops the clock
+
+    def on_message_complete(self) -> None:
+        self._stop_waiting()
+        super().on_message_complete()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing():
+            self._await_client(408)  # the next request's head

@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test check lint format typecheck migrate clean bench
+.PHONY: serve test check lint format typecheck migrate clean bench lock audit
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -11,13 +11,23 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # Stamps are remade when pyproject.toml changes, so `git pull && make test` picks up new dependencies.
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+# Versions come from requirements.lock (what CI tested and pip-audit checked); `make lock` renews it.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+$(VENV)/.installed-dev: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e '.[dev]'
 	@touch $@ $(VENV)/.installed
+
+# Newest versions pyproject.toml allows, in a fresh environment, written down.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e '.[dev]'
+	{ echo "# Every package make installs, at the version CI tested and audited (make lock rewrites it; pip-audit reads it)."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable; } > requirements.lock
+	rm -rf .venv-lock
 
 serve: $(VENV)/.installed
 	$(BIN)/talent-training serve
@@ -35,8 +45,15 @@ check: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 
 # PostgreSQL is tested whenever one answers (tests/conftest.py); .ci/run makes sure one does.
+# pip-audit (scripts/audit-dependencies) mostly waits on the network: it runs beside the tests.
 test: check
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	@scripts/audit-dependencies > $(VENV)/audit.log 2>&1 & audit=$$!; \
+	$(BIN)/pytest -n $(TEST_WORKERS); tests=$$?; \
+	wait $$audit; audited=$$?; cat $(VENV)/audit.log; \
+	exit $$(( tests != 0 || audited != 0 ))
+
+audit: $(VENV)/.installed-dev
+	scripts/audit-dependencies
 
 format: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench

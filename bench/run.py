@@ -407,10 +407,11 @@ def scenarios(
     return found
 
 
-def same_answers(servers: tuple[Server, Server], scenario: Scenario, owner: int) -> None:
-    """Both servers answer the scenario's request alike (a new record's id aside): the raw app is the limit
-    of *this* answer, not of a cheaper one."""
+def same_answers(servers: tuple[Server, Server], scenario: Scenario, owner: int, database_url: str) -> None:
+    """Both servers answer the scenario's request alike (a new record's id aside), and a POST's audit rows
+    are alike too: the raw app is the limit of *this* work, not of a cheaper one."""
     answers: list[tuple[int, Any]] = []
+    created: list[int] = []
     for server in servers:
         if scenario.family == POST:
             body = json.loads(scenario.body)
@@ -421,11 +422,36 @@ def same_answers(servers: tuple[Server, Server], scenario: Scenario, owner: int)
             response = httpx.get(server.base + scenario.sample, headers=server.headers, timeout=30)
         content = response.json()
         if scenario.family == POST and isinstance(content, dict):
-            content.pop("id", None)
+            created.append(content.pop("id", None))
             content.pop("ownerId", None)
         answers.append((response.status_code, content))
     if answers[0] != answers[1]:
         raise RuntimeError(f"{scenario.name}: the raw app answers differently:\n{answers[0]}\n{answers[1]}")
+    if scenario.family == POST:
+        kind = "realized-training" if scenario.path == REALIZED else "training"
+        rows = asyncio.run(_audit_rows(database_url, kind, created))
+        if len(rows) != 2 or rows[0] != rows[1]:
+            raise RuntimeError(f"{scenario.name}: the two servers' audit rows differ:\n{rows}")
+
+
+async def _audit_rows(database_url: str, kind: str, ids: list[int]) -> list[tuple[Any, ...]]:
+    """The audit rows of records just created, an owner aside (each server recorded its own)."""
+    connection = await asyncpg.connect(database_url)
+    try:
+        records = await connection.fetch(
+            "SELECT account_id, actor, resource_type, action, changes::text FROM audit_events"
+            " WHERE resource_type = $1 AND resource_id = ANY($2::integer[]) ORDER BY id",
+            kind,
+            ids,
+        )
+    finally:
+        await connection.close()
+    rows = []
+    for record in records:
+        changes = json.loads(record["changes"])
+        changes.pop("ownerId", None)
+        rows.append((*tuple(record)[:4], changes))
+    return rows
 
 
 async def prepare(database_url: str, reuse: bool) -> dict[str, Any]:
@@ -461,6 +487,7 @@ async def prepare(database_url: str, reuse: bool) -> dict[str, Any]:
         "loaded": loaded,
         "load_seconds": load_seconds,
         "token": key.token,
+        "actor": f"key:{key.prefix}",
         "versions": versions,
         "next_owner": next_owner,
     }
@@ -554,6 +581,7 @@ def main() -> None:
         **os.environ,
         "BENCH_DSN": database_url,
         "BENCH_ACCOUNT_ID": str(loaded.account_id),
+        "BENCH_ACTOR": prepared["actor"],
         "PYTHONPATH": str(ROOT),
     }
     training, provider, category = loaded.trainings.first, loaded.providers.first, loaded.categories.first
@@ -595,7 +623,7 @@ def main() -> None:
                     f"{len(paired)} paired scenarios, {ROUNDS} rounds: about {expected / 60:.0f} minutes of load"
                 )
             for scenario in paired:
-                same_answers((ours, raw), scenario, next_owner)
+                same_answers((ours, raw), scenario, next_owner, database_url)
                 next_owner += 2
             for round_ in range(1, ROUNDS + 1):
                 for scenario in paired:

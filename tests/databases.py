@@ -71,6 +71,21 @@ class BoundPool:
     async def close(self) -> None:
         """The application is done with it; `rollback` ends it."""
 
+    async def mark(self) -> None:
+        """Remember the data as it is now; `reset` goes back to it (e.g. between fuzzing scenarios)."""
+        await self._run("SAVEPOINT test_mark")
+
+    async def reset(self) -> None:
+        await self._run("ROLLBACK TO SAVEPOINT test_mark")
+        await self._run("RELEASE SAVEPOINT test_mark")
+
+    async def _run(self, sql: str) -> None:
+        connection = await self.acquire(write=True)
+        try:
+            await self._connection.run(sql)
+        finally:
+            await self.release(connection, write=True)
+
     async def rollback(self) -> None:
         await self._connection.run("ROLLBACK")
         await self._connection.raw.close()

@@ -19,7 +19,6 @@ from functools import cache
 import orjson
 from limits.aio.storage import Storage
 from limits.storage import storage_from_string
-from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from talent_training.accounts.auth import ApiKeyGuard
@@ -33,11 +32,12 @@ from talent_training.ops.routes import routes as ops_routes
 from talent_training.realized_trainings.routes import routes as realized_training_routes
 from talent_training.settings import Settings
 from talent_training.web import idempotency
+from talent_training.web.cors import Cors
 from talent_training.web.limits import DatabaseStorage, RateLimits
 from talent_training.web.limits import purge as limits_purge
 from talent_training.web.logs import install_request_ids
 from talent_training.web.metrics import Metrics
-from talent_training.web.observe import EXPOSED_HEADERS, Observed
+from talent_training.web.observe import Observed
 from talent_training.web.request import AppState
 from talent_training.web.routing import Mount, Route, Router
 
@@ -54,14 +54,7 @@ class TalentTraining:
         settings = state.settings
         inner: ASGIApp = router
         if settings.cors_origins:  # off unless an allow-list is set
-            inner = CORSMiddleware(
-                router,
-                allow_origins=settings.cors_origins,
-                allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
-                allow_headers=["Authorization", "Content-Type", "Idempotency-Key", "X-Request-Id"],
-                expose_headers=EXPOSED_HEADERS,
-                max_age=600,
-            )
+            inner = Cors(router, settings.cors_origins)
         self._path = Observed(inner, metrics=state.metrics, settings=settings)
         self._maintenance: asyncio.Task[None] | None = None
 
@@ -100,6 +93,8 @@ class TalentTraining:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._maintenance
         await self.api_keys.close()
+        if self.router.limits is not None:
+            self.router.limits.close()
         await self.state.database.dispose()
 
     async def maintain(self) -> dict[str, int]:
@@ -159,10 +154,19 @@ def _rate_limits(settings: Settings, database: Database) -> RateLimits | None:
         return None
     storage: Storage
     if settings.rate_limit_storage_url:
+        import coredis  # limits' asyncio Redis client; ours to close, so given as a pool of ours
+
+        pool = coredis.ConnectionPool.from_url(settings.rate_limit_storage_url)
         # limits' asyncio storages go by their own scheme: async+redis://
-        storage = storage_from_string("async+" + settings.rate_limit_storage_url)  # type: ignore[assignment]
-    else:
-        storage = DatabaseStorage(database)
+        storage = storage_from_string(  # type: ignore[assignment]
+            "async+" + settings.rate_limit_storage_url,
+            connection_pool=pool,  # type: ignore[arg-type]
+            wrap_exceptions=True,  # its errors as limits' StorageError: a 503 (web/limits.py)
+        )
+        return RateLimits(
+            storage, settings.rate_limit_failed_auth, settings.rate_limit_per_key, close=pool.disconnect
+        )
+    storage = DatabaseStorage(database)
     return RateLimits(storage, settings.rate_limit_failed_auth, settings.rate_limit_per_key)
 
 

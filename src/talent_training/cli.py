@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
+from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -31,6 +32,7 @@ from talent_training.accounts.service import (
 )
 from talent_training.db import backup as backups
 from talent_training.db.database import Database, Tx
+from talent_training.db.errors import Busy, Unavailable
 from talent_training.db.migrate import upgrade
 from talent_training.kit.actor import command_line
 from talent_training.settings import Settings
@@ -45,7 +47,7 @@ KEY_LINE = "API key: "
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys.")
 app.add_typer(api_key, name="api-key")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a log line is not cut at 80 columns
 
 DatabaseUrl = Annotated[
     str | None,
@@ -61,7 +63,11 @@ def _settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
             setting = "_".join(str(part) for part in error["loc"]).upper()
-            err.print(f"Invalid setting TALENT_TRAINING_{setting}: {error['msg']}")
+            name = f"TALENT_TRAINING_{setting}" if setting else "settings"
+            err.print(f"Invalid {name}: {error['msg']}")
+        raise typer.Exit(code=2) from None
+    except SettingsError as exc:  # a value that is not even of its shape, e.g. a list that is not JSON
+        err.print(f"Invalid settings: {exc} (lists are JSON: '[\"https://hr.example\"]')")
         raise typer.Exit(code=2) from None
 
 
@@ -76,7 +82,11 @@ def _in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]]) -> T
         finally:
             await database.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except (Busy, Unavailable) as error:  # nothing was changed: say so, not with a traceback
+        err.print(f"The database could not be used ({error}); nothing was changed. Try again.")
+        raise typer.Exit(code=1) from None
 
 
 @app.command()
@@ -109,8 +119,11 @@ def serve(
     """Apply migrations, make sure a key exists, and serve the API."""
     import uvicorn
 
-    from talent_training.web.logs import logging_config
+    from talent_training.web.logs import install_request_ids, logging_config
 
+    # The supervisor of several workers logs too (started, a worker died): its records need the request id
+    # the text format prints, or each one is a "--- Logging error ---" traceback instead.
+    install_request_ids()
     settings = _settings(
         host=host,
         port=port,
@@ -148,6 +161,11 @@ def serve(
         access_log=False,  # ours replaces uvicorn's (web/observe.py)
         log_config=logging_config(settings.log_format),
         timeout_graceful_shutdown=30,
+        # A new worker answers the supervisor's health check only once it has imported this module (about a
+        # second of CPU): on a busy host that took more than uvicorn's 5 s, and starting workers were killed
+        # as hung, over and over. The price: a worker that dies while a check waits on it is replaced only
+        # once the check gives up (tests/faults/test_faults.py).
+        timeout_worker_healthcheck=15,
     )
 
 
@@ -192,7 +210,8 @@ def _duration(value: str | None) -> timedelta | None:
         return None
     units = {"d": "days", "h": "hours", "m": "minutes"}
     number, unit = value[:-1], value[-1:].lower()
-    if unit not in units or not number.isdigit() or not 0 < int(number) <= 36500 * (24 if unit != "d" else 1):
+    per_day = {"d": 1, "h": 24, "m": 24 * 60}
+    if unit not in units or not number.isdigit() or not 0 < int(number) <= 36500 * per_day[unit]:
         raise typer.BadParameter("must be a number of days, hours or minutes, e.g. 90d, 12h, 30m")
     return timedelta(**{units[unit]: int(number)})
 
@@ -305,6 +324,10 @@ def restore(
 ) -> None:
     """Replace everything in the database by a backup's content, all or nothing. Stop serving it first."""
     settings = _settings(database_url=database_url)
+    if not yes and not sys.stdin.isatty():
+        # No one to ask: refuse at once rather than wait on an input that may never come.
+        err.print("Not restoring without --yes: there is no terminal to confirm on.")
+        raise typer.Exit(code=1)
     if not yes and not typer.confirm(f"Replace everything in {_safe(settings.database_url)} by {file}?"):
         raise typer.Exit(code=1)
     try:

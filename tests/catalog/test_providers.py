@@ -96,6 +96,7 @@ LONG_HREF = "https://a.example/" + "p" * 2048
         ("websiteHref", "javascript:alert(1)"),
         ("websiteHref", LONG_HREF),
         ("websiteHref", 12),
+        ("websiteHref", None),  # found by fuzzing: optional, but never null
     ],
 )
 async def test_invalid_field_is_400_and_nothing_created(

@@ -136,6 +136,10 @@ async def test_longest_texts_are_accepted(client: httpx.AsyncClient) -> None:
         ("categoryId", 999999),
         ("categoryId", -3),
         ("categoryId", "2"),
+        # Found by fuzzing (tests/contract/test_fuzz.py): optional, but never null on create.
+        ("providerId", None),
+        ("categoryId", None),
+        ("state", None),
     ],
 )
 async def test_invalid_field_is_400_and_nothing_created(

@@ -20,9 +20,11 @@ EXECUTABLE = Path(sys.executable).parent / "talent-training"
 
 def run(database_url: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "TALENT_TRAINING_DATABASE_URL": database_url}
-    return subprocess.run(
-        [str(EXECUTABLE), *args], env=env, capture_output=True, text=True, timeout=60, check=check
+    result = subprocess.run(
+        [str(EXECUTABLE), *args], env=env, capture_output=True, text=True, timeout=60, check=False
     )
+    assert not check or result.returncode == 0, result.stderr
+    return result
 
 
 async def run_async(database_url: str, *args: str) -> str:

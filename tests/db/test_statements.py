@@ -81,17 +81,6 @@ async def test_a_transaction_is_all_or_nothing(app: TalentTraining) -> None:
         assert await tx.one(_ACCOUNT, {"name": "kept?"}) is None
 
 
-async def test_a_write_after_a_final_one_is_refused_but_a_read_may_explain(app: TalentTraining) -> None:
-    async with app.database.transaction() as tx:
-        await tx.one(_NEW_ACCOUNT, {"name": "first", "now": utcnow()}, final=True)
-        assert (await tx.one(_ACCOUNT, {"name": "first"})).name == "first"
-        with pytest.raises(RuntimeError, match="a write followed the final statement"):
-            if not app.database.pool.nested:
-                await tx.one(_NEW_ACCOUNT, {"name": "second", "now": utcnow()})
-            else:  # inside a test's transaction every block is a savepoint: nothing runs on its own
-                raise RuntimeError("a write followed the final statement (not checked when nested)")
-
-
 async def test_a_savepoint_undoes_its_part_only(app: TalentTraining) -> None:
     async with app.database.transaction() as tx:
         await tx.one(_NEW_ACCOUNT, {"name": "kept", "now": utcnow()})
@@ -102,16 +91,6 @@ async def test_a_savepoint_undoes_its_part_only(app: TalentTraining) -> None:
     async with app.database.read() as tx:
         assert (await tx.one(_ACCOUNT, {"name": "kept"})) is not None
         assert (await tx.one(_ACCOUNT, {"name": "also kept"})).created_at.tzinfo is not None
-
-
-async def test_final_runs_alone_and_commits_on_a_real_pool(committed_app: TalentTraining) -> None:
-    async with committed_app.database.transaction() as tx:
-        await tx.one(_NEW_ACCOUNT, {"name": "alone", "now": utcnow()}, final=True)
-        with pytest.raises(RuntimeError, match="a write followed the final statement"):
-            await tx.one(_NEW_ACCOUNT, {"name": "refused", "now": utcnow()})
-    async with committed_app.database.read() as tx:
-        assert await tx.one(_ACCOUNT, {"name": "alone"}) is not None
-        assert await tx.one(_ACCOUNT, {"name": "refused"}) is None
 
 
 _IDS = Query(select(bindparam("n", type_=Integer).label("n")))

@@ -61,7 +61,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine starts slowly; a ready server is not waited for
         # Both workers up, not just the first: each says so once its application has started.
         while log.read_text().count("Application startup complete") < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -249,7 +249,7 @@ def serve_once(database_url: str, key_file: Path, *args: str) -> tuple[subproces
         text=True,
     )
     base_url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
             httpx.get(f"{base_url}/health", timeout=1)

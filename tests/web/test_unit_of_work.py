@@ -26,18 +26,18 @@ async def exists(app: TalentTraining, name: str) -> bool:
         return await tx.one(_ACCOUNT, {"name": name}) is not None
 
 
-async def test_a_single_statement_write_joins_an_outer_writer_and_is_undone_with_it(
+async def test_an_endpoints_write_joins_an_outer_writer_and_is_undone_with_it(
     committed_app: TalentTraining,
 ) -> None:
-    """An endpoint's `final` write, inside a step that writes after it (an audit row, an idempotency record),
-    commits or rolls back with the step's write: it does not run on its own."""
+    """An endpoint's write, inside a step that writes after it (an idempotency record), commits or rolls
+    back with the step's write: it does not run on its own."""
     scope: dict[str, Any] = {}
     database = committed_app.database
     with pytest.raises(ZeroDivisionError):
         async with RequestBlock(scope, database, write=True) as outer:  # the step
             async with RequestBlock(scope, database, write=True) as inner:  # the endpoint joins
                 assert inner is outer
-                await inner.one(_NEW_ACCOUNT, {"name": "endpoint's", "now": utcnow()}, final=True)
+                await inner.one(_NEW_ACCOUNT, {"name": "endpoint's", "now": utcnow()})
             await outer.one(_NEW_ACCOUNT, {"name": "step's", "now": utcnow()})
             1 / 0  # noqa: B018 -- the step fails after both writes
     assert not await exists(committed_app, "endpoint's")

@@ -110,9 +110,15 @@ _THE_KEY = or_(
     ApiKey.id == bindparam("key_id", type_=Integer), ApiKey.prefix == bindparam("prefix", type_=String)
 )
 _ACTIVE_NAMED = Query(
-    select(ApiKey.id, ApiKey.account_id, ApiKey.name, ApiKey.role, ApiKey.prefix, ApiKey.expires_at).where(
-        _THE_KEY, ApiKey.revoked_at.is_(None)
-    )
+    select(
+        ApiKey.id,
+        ApiKey.account_id,
+        ApiKey.name,
+        ApiKey.role,
+        ApiKey.prefix,
+        ApiKey.created_at,
+        ApiKey.expires_at,
+    ).where(_THE_KEY, ApiKey.revoked_at.is_(None))
 )
 # Every change below makes each serving process forget the key: the api_keys trigger (migrations 0002, 0003).
 _REVOKE = Query(
@@ -240,13 +246,14 @@ async def revoke_api_key(tx: Tx, key: str, *, by: str) -> str | None:
 
 
 async def rotate_api_key(tx: Tx, key: str, *, by: str, grace: timedelta | None = None) -> IssuedKey | None:
-    """A new key with the old one's name, role and account; the old one revoked now, or expiring after
-    `grace` so that its users can switch. None when no such active key exists."""
+    """A new key with the old one's name, role, account and lifetime (a 90-day key is replaced by a 90-day
+    key); the old one revoked now, or expiring after `grace` so that its users can switch. None when no
+    such active key exists."""
     found = await tx.one(_ACTIVE_NAMED, _by_id_or_prefix(key))
     if found is None:
         return None
     actor = Actor(found.account_id, by)
-    lifetime = found.expires_at - utcnow() if found.expires_at is not None else None
+    lifetime = found.expires_at - found.created_at if found.expires_at is not None else None
     account = await tx.value(_ACCOUNT_NAME, {"account_id": found.account_id})
     issued = await _issue(tx, found.account_id, str(account), found.name, Role(found.role), lifetime, actor)
     now = utcnow()

@@ -7,7 +7,7 @@ from enum import StrEnum
 from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StrictStr
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
 
 from talent_training.kit.types import Int32Id, storable_text
 
@@ -41,6 +41,15 @@ def _web_url(value: str) -> str:
     return value
 
 
+def _not_null(value: object) -> object:
+    if value is None:
+        raise ValueError("must not be null: leave the field out instead")
+    return value
+
+
+# An optional field of a create body may be left out, but the contract gives it no null (a merge patch does).
+NotNull = BeforeValidator(_not_null)
+
 Text = Annotated[StrictStr, AfterValidator(storable_text)]
 Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
 Title = Name
@@ -56,7 +65,7 @@ class Input(BaseModel):
 
 class ProviderCreate(Input):
     name: Name
-    websiteHref: WebUrl | None = None
+    websiteHref: Annotated[WebUrl | None, NotNull] = None
 
 
 class NameTranslations(Input):
@@ -96,11 +105,11 @@ class TrainingCreate(Input):
     isCertifying: StrictBool
     isMandatory: StrictBool
     type: TrainingType = TrainingType.EXTERNAL
-    providerId: Int32Id | None = None
-    categoryId: Int32Id | None = None
+    providerId: Annotated[Int32Id | None, NotNull] = None
+    categoryId: Annotated[Int32Id | None, NotNull] = None
     # Read-only: a new training is Ready whatever is sent, but what is sent must be a state (the contract's
     # enum), not any text.
-    state: TrainingState | None = None
+    state: Annotated[TrainingState | None, NotNull] = None
 
 
 class TrainingPatch(Input):

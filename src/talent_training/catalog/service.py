@@ -173,6 +173,7 @@ async def update_training(tx: Tx, actor: Actor, training_id: int, patch: Trainin
         patch.categoryId if "categoryId" in sent else None,
     )
     values = {column: getattr(current, column) for column in _COLUMNS.values()}
+    before = {field: values[column] for field, column in _COLUMNS.items()}
     for field, column in _COLUMNS.items():
         if field in sent:
             value = getattr(patch, field)
@@ -181,6 +182,9 @@ async def update_training(tx: Tx, actor: Actor, training_id: int, patch: Trainin
     await repository.update_training(
         tx, {**values, "account_id": account_id, "id": training_id, "now": utcnow()}
     )
+    after = {field: values[column] for field, column in _COLUMNS.items()}
+    if changes := audit.changed(before, after):
+        await audit.record(tx, actor, "training", training_id, Action.UPDATE, changes)
     return await get_training(tx, account_id, training_id)
 
 

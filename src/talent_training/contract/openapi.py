@@ -60,6 +60,8 @@ def build_openapi(served: Iterable[tuple[str, str, str | None]]) -> dict[str, An
     for path, method, operation, shared in _operations(seed["paths"]):
         # Path-level parameters go into each operation, where clients' generators look first.
         operation["parameters"] = shared + operation.get("parameters", [])
+        for status, links in extensions["seedLinks"].get(operation["operationId"], {}).items():
+            operation["responses"][status]["links"] = links
         paths.setdefault(path, {})[method] = operation
     for path, method, operation, _ in _operations(extensions["paths"]):
         if path.startswith(API_PREFIX):

@@ -13,11 +13,7 @@ pool per process. A block takes a connection at its first statement, not before,
 before it touches the database takes none.
 
 Round trips are the cost of a request (docs/architecture.md), so a transaction sends `BEGIN` only with its
-first statement, and a write that is one statement, atomic on its own, may say so with `final=True`: when
-nothing has begun, it runs without BEGIN/COMMIT. After it, reads may still run (each on its own, e.g. to
-explain why nothing was written), but another write in that block is refused as a bug: it could not be
-atomic with the first. When something has begun (an outer layer wrote already, e.g. an idempotency
-record), a final statement simply joins the transaction.
+first statement, and a read block runs each statement on its own (no BEGIN/COMMIT).
 """
 
 from __future__ import annotations
@@ -71,7 +67,6 @@ class Listener(Protocol):
 class _State(enum.Enum):
     IDLE = "idle"  # nothing sent yet
     BEGUN = "begun"  # BEGIN (or SAVEPOINT) sent
-    FINISHED = "finished"  # a final statement ran on its own: nothing may follow
 
 
 _savepoints = itertools.count(1)
@@ -80,7 +75,7 @@ _savepoints = itertools.count(1)
 class Tx:
     """The statements of one unit of work, on one connection taken at the first of them."""
 
-    __slots__ = ("_connection", "_name", "_pool", "_state", "_write", "dialect", "shared")
+    __slots__ = ("_connection", "_name", "_pool", "_state", "_write", "dialect")
 
     def __init__(self, pool: Pool, *, write: bool) -> None:
         self._pool = pool
@@ -89,20 +84,17 @@ class Tx:
         self._state = _State.IDLE
         self._name = ""
         self.dialect = pool.dialect
-        # Joined by a block other than the one that opened it (web/request.py): what runs in it may be
-        # followed by writes of the opener's, so nothing runs on its own (`final` is ignored).
-        self.shared = False
 
-    async def one(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> Any:
+    async def one(self, query: Query, params: Params = NO_PARAMS) -> Any:
         """The first row, or None."""
         compiled = query.compiled(self.dialect)
-        connection = await self._connection_for(final, query.writes)
+        connection = await self._connection_for()
         record = await connection.fetch_one(compiled, compiled.arguments(params))
         return None if record is None else compiled.rows([record])[0]
 
-    async def all(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> list[Any]:
+    async def all(self, query: Query, params: Params = NO_PARAMS) -> list[Any]:
         compiled = query.compiled(self.dialect)
-        connection = await self._connection_for(final, query.writes)
+        connection = await self._connection_for()
         return compiled.rows(await connection.fetch_all(compiled, compiled.arguments(params)))
 
     async def value(self, query: Query, params: Params = NO_PARAMS) -> Any:
@@ -110,10 +102,10 @@ class Tx:
         row = await self.one(query, params)
         return None if row is None else row[0]
 
-    async def execute(self, query: Query, params: Params = NO_PARAMS, *, final: bool = False) -> int:
+    async def execute(self, query: Query, params: Params = NO_PARAMS) -> int:
         """A statement whose rows are not read; the number of rows it changed."""
         compiled = query.compiled(self.dialect)
-        connection = await self._connection_for(final, query.writes)
+        connection = await self._connection_for()
         return await connection.execute(compiled, compiled.arguments(params))
 
     @asynccontextmanager
@@ -121,7 +113,7 @@ class Tx:
         """A part of the transaction that can fail alone: undone if the block raises, the rest kept."""
         if not self._write:
             raise RuntimeError("a savepoint is part of a transaction: use Database.transaction()")
-        connection = await self._connection_for(final=False, writes=True)
+        connection = await self._connection_for()
         name = f"sp{next(_savepoints)}"
         await connection.run(f"SAVEPOINT {name}")
         try:
@@ -133,27 +125,25 @@ class Tx:
             raise
         await connection.run(f"RELEASE SAVEPOINT {name}")
 
-    async def _connection_for(self, final: bool, writes: bool) -> Connection:
+    async def _connection_for(self) -> Connection:
         connection = self._connection
         if connection is None:
             connection = self._connection = await self._pool.acquire(write=self._write)
-        state = self._state
-        if state is _State.BEGUN:
-            return connection
-        if state is _State.FINISHED:
-            if writes:
-                raise RuntimeError("a write followed the final statement of its unit of work")
+        if self._state is _State.BEGUN:
             return connection
         if self._pool.nested:
             self._name = f"tx{next(_savepoints)}"
             await connection.run(f"SAVEPOINT {self._name}")
             self._state = _State.BEGUN
         elif self._write:
-            if final and not self.shared:
-                self._state = _State.FINISHED
-            else:
+            try:
                 await connection.run(self._pool.begin_sql)
-                self._state = _State.BEGUN
+            except BaseException:
+                # Cancelled (the request's time limit) or failed while BEGIN waited for a lock: it may yet
+                # succeed behind our back (aiosqlite's thread carries on), so the connection is not reused.
+                connection.broken = True
+                raise
+            self._state = _State.BEGUN
         # A read runs each statement on its own (autocommit): no BEGIN/COMMIT round trips.
         return connection
 

@@ -103,6 +103,7 @@ class SqlitePool:
         self._idle: list[SqliteConnection] = []
         self._writer: SqliteConnection | None = None
         self._writing = asyncio.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
         self.in_use = 0
         self.waiting = 0
 
@@ -137,13 +138,18 @@ class SqlitePool:
             if connection.broken:
                 if write:
                     self._writer = None
-                await connection.raw.close()
+                # Closed in the background: its thread may still be waiting on a lock for a statement that
+                # was cancelled, and the request that gave it up must not wait for it to be answered.
+                closing = asyncio.get_running_loop().create_task(connection.raw.close())
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             elif not write:
                 self._idle.append(connection)
         finally:
             (self._writing.release if write else self._readers.release)()
 
     async def close(self) -> None:
+        await asyncio.gather(*self._closing, return_exceptions=True)
         connections = [*self._idle, *([self._writer] if self._writer else [])]
         self._idle, self._writer = [], None
         for connection in connections:

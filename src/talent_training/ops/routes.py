@@ -11,6 +11,7 @@ from importlib.resources import files
 
 from starlette.responses import Response
 
+from talent_training.db.errors import Busy
 from talent_training.db.migrate import head_revision, schema_revision
 from talent_training.web.metrics import CONTENT_TYPE
 from talent_training.web.request import Request
@@ -29,7 +30,8 @@ _DOCS_PAGE = """<!doctype html>
 """
 # A file of its own rather than inline, so that a strict Content-Security-Policy needs no 'unsafe-inline'.
 _DOCS_INIT = (
-    'window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true});\n'
+    'window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", deepLinking: true, '
+    "validatorUrl: null});\n"  # the default asks validator.swagger.io: nothing leaves the machine
 )
 _ASSETS = {
     "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
@@ -48,6 +50,8 @@ async def ready(request: Request) -> Response:
     try:
         async with request.read() as tx:
             current = await schema_revision(tx)
+    except Busy:  # it answers, but no connection was free in time
+        return problem_response(503, "The database is busy.", headers={"Retry-After": "1"})
     except Exception:  # whatever the failure, the answer is "not ready", and says nothing more
         return problem_response(503, "The database is unreachable.", headers={"Retry-After": "1"})
     if current != head_revision():

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import limits
 from limits.aio.storage import Storage
 from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
 from sqlalchemy import Integer, String, bindparam, case, delete, select
 from sqlalchemy.dialects.postgresql import insert as upsert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,6 +66,11 @@ _COUNTER = Query(
 )
 _CLEAR = Query(delete(RateLimitCounter).where(RateLimitCounter.key == _KEY))
 _PURGE = Query(delete(RateLimitCounter).where(_fresh))
+
+
+# An address as a trusted proxy forwarded it: an IPv6 address takes 45 characters; longer is nonsense, cut
+# so that its counter's key fits (rate_limit_counters.key is 200 characters).
+MAX_ADDRESS = 64
 
 
 class DatabaseStorage(Storage):
@@ -133,18 +140,51 @@ class TooManyRequests(DomainError):
         }
 
 
+class CountsUnavailable(DomainError):
+    """Where the counts are kept cannot be reached: the request cannot be counted, so it is not served."""
+
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("The rate limit counts cannot be reached; try again shortly.")
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
+
+
 class RateLimits:
     """What the request path asks: may this address still try a key, and may this key make a request."""
 
-    def __init__(self, storage: Storage, failed_auth: str | None, per_key: str | None) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        failed_auth: str | None,
+        per_key: str | None,
+        *,
+        close: Callable[[], None] = lambda: None,
+    ) -> None:
         self._limiter = FixedWindowRateLimiter(storage)
+        self.close = close  # what the storage holds open (Redis connections)
         self._failed_auth = limits.parse(failed_auth) if failed_auth else None
         self._per_key = limits.parse(per_key) if per_key else None
         # Addresses known to be over their limit, and until when: refused without a round trip.
         self._blocked: dict[str, float] = {}
 
+    async def _hit(self, limit: limits.RateLimitItem, *identifiers: str) -> bool:
+        try:
+            return await self._limiter.hit(limit, *identifiers)
+        except StorageError as error:  # Redis away (the database's own errors are 503s already)
+            raise CountsUnavailable() from error
+
+    async def _stats(self, limit: limits.RateLimitItem, *identifiers: str) -> Any:
+        try:
+            return await self._limiter.get_window_stats(limit, *identifiers)
+        except StorageError as error:
+            raise CountsUnavailable() from error
+
     def refuse_if_blocked(self, address: str) -> None:
-        until = self._blocked.get(address)
+        until = self._blocked.get(address[:MAX_ADDRESS])
         if until is None:
             return
         if until <= time.time():
@@ -159,8 +199,9 @@ class RateLimits:
         """Count a failure; over the limit, it is 429 rather than 401, and so is every try until it ends."""
         if self._failed_auth is None:
             return
-        if not await self._limiter.hit(self._failed_auth, "failed-auth", address):
-            stats = await self._limiter.get_window_stats(self._failed_auth, "failed-auth", address)
+        address = address[:MAX_ADDRESS]
+        if not await self._hit(self._failed_auth, "failed-auth", address):
+            stats = await self._stats(self._failed_auth, "failed-auth", address)
             if len(self._blocked) > 100_000:
                 self._blocked.clear()
             self._blocked[address] = stats.reset_time
@@ -169,6 +210,6 @@ class RateLimits:
     async def request_by_key(self, prefix: str) -> None:
         if self._per_key is None:
             return
-        if not await self._limiter.hit(self._per_key, "key", prefix):
-            stats = await self._limiter.get_window_stats(self._per_key, "key", prefix)
+        if not await self._hit(self._per_key, "key", prefix):
+            stats = await self._stats(self._per_key, "key", prefix)
             raise TooManyRequests("Too many requests with this key: wait.", self._per_key, stats.reset_time)

@@ -95,7 +95,6 @@ class RequestBlock:
     async def __aenter__(self) -> Tx:
         current: Tx | None = self._scope.get(_TRANSACTION)
         if current is not None:
-            current.shared = True
             return current
         if not self._write:
             self._block = self._database.read()

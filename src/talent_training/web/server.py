@@ -6,8 +6,10 @@ connections. Here:
 - the request line and headers together may not exceed `max_header_bytes` (32 KiB), nor the headers number
   more than `max_headers` (100): 431, connection closed;
 - a request's head must have arrived `read_timeout_s` (60 s) after its first byte, or after the connection
-  opened or the previous answer went (an idle connection that sends nothing is closed too); its body must
-  have arrived `read_timeout_s` after its head: 408, connection closed. uvicorn's keep-alive timeout still
+  opened or the previous answer went (an idle connection that sends nothing is closed too): 408, connection
+  closed. Its body must have arrived `read_timeout_s` after its head, or the connection is closed without an
+  answer (the application is reading it, sees the client gone, and writes nothing). The request time limit
+  (web/observe.py, 30 s) usually ends a slow body first, with a 503. uvicorn's keep-alive timeout still
   closes an idle connection between requests sooner.
 Settings are read once per process from the environment (`talent-training serve` exports them).
 """
@@ -39,6 +41,7 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._read_timeout = settings.read_timeout_s
         self._head_bytes = 0
         self._read_timer: asyncio.TimerHandle | None = None
+        self._too_large: RequestTooLarge | None = None
 
     # A deadline for what the client owes: the head of a request, or its body.
     def _await_client(self, status: int) -> None:
@@ -61,7 +64,9 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._refuse(status, "The request took too long to arrive.")
 
     def _refuse(self, status: int, message: str) -> None:
-        reason = {408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[status]
+        reason = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[
+            status
+        ]
         body = (
             b'{"type":"about:blank","title":"' + reason + b'","status":' + str(status).encode() + b","
             b'"detail":"' + message.encode() + b'"}'
@@ -80,12 +85,15 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._stop_waiting()
         super().connection_lost(exc)
 
-    def data_received(self, data: bytes) -> None:
-        try:
-            super().data_received(data)
-        except RequestTooLarge as refused:
-            self._stop_waiting()
-            self._refuse(431, str(refused))
+    def send_400_response(self, msg: str) -> None:
+        """What uvicorn answers when the parser fails, a callback of ours included (httptools wraps what they
+        raise): a problem document, 431 when the head was too large."""
+        self._stop_waiting()
+        too_large = self._too_large
+        if too_large is not None:
+            self._refuse(431, str(too_large))
+        else:
+            self._refuse(400, "The request is not valid HTTP/1.1.")
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -101,12 +109,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._count(len(name) + len(value) + 4)
         super().on_header(name, value)
         if len(self.headers) > self._max_headers:
-            raise RequestTooLarge(f"More than {self._max_headers} header fields.")
+            self._too_large = RequestTooLarge(f"More than {self._max_headers} header fields.")
+            raise self._too_large
 
     def _count(self, size: int) -> None:
         self._head_bytes += size
         if self._head_bytes > self._max_header_bytes:
-            raise RequestTooLarge(f"The request line and headers exceed {self._max_header_bytes} bytes.")
+            self._too_large = RequestTooLarge(
+                f"The request line and headers exceed {self._max_header_bytes} bytes."
+            )
+            raise self._too_large
 
     def on_headers_complete(self) -> None:
         self._stop_waiting()

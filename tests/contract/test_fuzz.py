@@ -31,11 +31,10 @@ import schemathesis
 import urllib3
 from schemathesis.generation.stateful import run_state_machine_as_test
 
-from talent_training.accounts.service import issue_api_key
 from talent_training.app import create_app
 from talent_training.db.database import Database
 from talent_training.settings import Settings
-from tests.conftest import Databases
+from tests.conftest import Databases, new_key
 from tests.contract.checker import contract_check, our_document, seed_document
 from tests.databases import BoundPool
 
@@ -142,23 +141,19 @@ class Fuzzed:
 
 
 @pytest.fixture
-def fuzzed(databases: Databases) -> Iterator[Fuzzed]:
+def fuzzed(databases: Databases, settings: Settings) -> Iterator[Fuzzed]:
     """The `app` fixture's application, on an event loop of its own, and a `write` key of `default`."""
     with anyio.from_thread.start_blocking_portal() as portal:
 
         async def start() -> tuple[BoundPool, Any, httpx.AsyncClient, str]:
             pool = await databases.bound_pool()
-            application = create_app(
-                Settings(database_url=databases.work_url, timezone="UTC"), Database(pool)
-            )
-            async with application.database.transaction() as tx:
-                issued = await issue_api_key(tx, name="fuzz", role="write", account="default", by="test")
+            application = create_app(settings, Database(pool))
             client = httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=application),
                 base_url=BASE_URL,
                 event_hooks={"response": [contract_check]},
             )
-            return pool, application, client, issued.token
+            return pool, application, client, await new_key(application, "write")
 
         pool, application, client, token = portal.call(start)
         session = requests.Session()

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
+import pytest
 
 from talent_training.contract.openapi import seed_spec
-from tests.contract.checker import SHARED_SPEC, seed_document
+from tests.contract.checker import SHARED_SPEC, seed_document, validate
+from tests.factories import CATEGORIES, PROVIDERS, category_body, provider_body
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -68,3 +71,39 @@ async def test_docs_page_is_served(anonymous: httpx.AsyncClient) -> None:
     page = await anonymous.get("/docs")
     assert page.status_code == 200
     assert "swagger" in page.text.lower()
+
+
+# Found by fuzzing (tests/contract/test_fuzz.py): the document must allow what the service accepts, and refuse
+# what it refuses, or a client's generator (and the fuzzer) is misled.
+@pytest.mark.parametrize(
+    ("key", "accepted"),
+    [
+        ("k", True),
+        ("x" * 255, True),
+        ('"quoted-key"', True),
+        ('"' + "x" * 255 + '"', True),
+        ("", False),
+        ("x" * 256, False),
+        ("a b", False),
+        ("é", False),
+    ],
+)
+async def test_idempotency_key_schema_is_the_services_rule(
+    client: httpx.AsyncClient, key: str, accepted: bool
+) -> None:
+    document = (await client.get("/openapi.json")).json()
+    schema = document["components"]["parameters"]["ext.Idempotency-Key"]["schema"]
+    assert (re.fullmatch(schema["pattern"], key) is not None) is accepted
+
+    response = await client.post(
+        PROVIDERS, json=provider_body(), headers={"Idempotency-Key": key.encode("utf-8")}
+    )
+    assert (response.status_code == 201) is accepted
+
+
+async def test_a_category_may_be_sent_with_null_translations(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/openapi.json")).json()
+    body = category_body(t9n=None)
+
+    validate(document, {"$ref": "#/components/schemas/ext.Category"}, body)
+    assert (await client.post(CATEGORIES, json=body)).status_code == 201

@@ -141,7 +141,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
             Mount("/", None, *public),
         ],
         limits=_rate_limits(settings, database),
-        steps=[idempotency.once],
+        write_steps=[idempotency.once],
     )
     state.openapi_json = _openapi_json(
         frozenset((r.method, r.path, r.operation_id) for r in router.routes if r.operation_id)

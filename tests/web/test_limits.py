@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator
 
@@ -181,3 +182,15 @@ async def test_an_absurdly_long_forwarded_address_is_counted_not_a_500(limited: 
         statuses = [(await client.get(PROVIDERS)).status_code for _ in range(4)]
 
     assert statuses == [401, 401, 401, 429]
+
+
+async def test_a_long_address_is_let_in_again_when_its_window_ends(database_url: str) -> None:
+    app = create_app(Settings(database_url=database_url, rate_limit_failed_auth="2/second"))
+    address = an_address() + "::" + "e" * 300
+    try:
+        async with from_address(app, address) as client:
+            assert [(await client.get(PROVIDERS)).status_code for _ in range(3)] == [401, 401, 429]
+            await asyncio.sleep(1.1)
+            assert (await client.get(PROVIDERS)).status_code == 401  # the block ended: not a 500
+    finally:
+        await app.close()

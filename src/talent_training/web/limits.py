@@ -167,7 +167,7 @@ class RateLimits:
         self._limiter = FixedWindowRateLimiter(storage)
         self.close = close  # what the storage holds open (Redis connections)
         self._failed_auth = limits.parse(failed_auth) if failed_auth else None
-        self._per_key = limits.parse(per_key) if per_key else None
+        self.per_key = limits.parse(per_key) if per_key else None
         # Addresses known to be over their limit, and until when: refused without a round trip.
         self._blocked: dict[str, float] = {}
 
@@ -183,8 +183,14 @@ class RateLimits:
         except StorageError as error:
             raise CountsUnavailable() from error
 
+    @property
+    def blocking(self) -> bool:
+        """Whether any address is refused now (most of the time none is: nothing to look up)."""
+        return bool(self._blocked)
+
     def refuse_if_blocked(self, address: str) -> None:
-        until = self._blocked.get(address[:MAX_ADDRESS])
+        address = address[:MAX_ADDRESS]
+        until = self._blocked.get(address)
         if until is None:
             return
         if until <= time.time():
@@ -208,8 +214,8 @@ class RateLimits:
             self.refuse_if_blocked(address)
 
     async def request_by_key(self, prefix: str) -> None:
-        if self._per_key is None:
+        if self.per_key is None:
             return
-        if not await self._hit(self._per_key, "key", prefix):
-            stats = await self._stats(self._per_key, "key", prefix)
-            raise TooManyRequests("Too many requests with this key: wait.", self._per_key, stats.reset_time)
+        if not await self._hit(self.per_key, "key", prefix):
+            stats = await self._stats(self.per_key, "key", prefix)
+            raise TooManyRequests("Too many requests with this key: wait.", self.per_key, stats.reset_time)

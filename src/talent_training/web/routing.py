@@ -31,7 +31,8 @@ from talent_training.web.limits import RateLimits
 from talent_training.web.request import AppState, Endpoint, Request
 
 Step = Callable[[Request, Endpoint], Awaitable[Response]]
-"""Runs around every endpoint of a guarded mount (e.g. web/idempotency.py): it calls the endpoint, or not."""
+"""Runs around every write endpoint of a guarded mount (e.g. web/idempotency.py): it calls the endpoint, or
+not. Reads go straight to their endpoint: a step that has nothing to do still costs a call per request."""
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
@@ -169,19 +170,19 @@ class Router:
         mounts: list[Mount],
         *,
         limits: RateLimits | None = None,
-        steps: Sequence[Step] = (),
+        write_steps: Sequence[Step] = (),
     ) -> None:
         self.state = state
         self.limits = limits
         # Longest prefix first, so that the API mount is tried before the public root.
         self.mounts = sorted(mounts, key=lambda mount: len(mount.prefix), reverse=True)
-        # Each guarded endpoint wrapped in the steps once, here, rather than on every request.
+        # Each guarded write endpoint wrapped in the steps once, here, rather than on every request.
         self._handlers: dict[Route, Endpoint] = {}
         for mount in self.mounts:
             for route in mount.routes:
                 handler = route.endpoint
-                if mount.guard is not None:
-                    for step in reversed(steps):
+                if mount.guard is not None and route.method in _WRITE_METHODS:
+                    for step in reversed(write_steps):
                         handler = _around(step, handler)
                 self._handlers[route] = handler
 
@@ -234,11 +235,13 @@ class Router:
             return await guard.authenticate(request)
         client = request.scope.get("client")
         address = client[0] if client else "unknown"
-        limits.refuse_if_blocked(address)  # a guesser is refused before any key is looked up
+        if limits.blocking:
+            limits.refuse_if_blocked(address)  # a guesser is refused before any key is looked up
         try:
             principal = await guard.authenticate(request)
         except Unauthenticated:
             await limits.failed_authentication(address)
             raise
-        await limits.request_by_key(principal.actor)
+        if limits.per_key is not None:
+            await limits.request_by_key(principal.actor)
         return principal

@@ -12,11 +12,16 @@ connections. Here:
   (web/observe.py, 30 s) usually ends a slow body first, with a 503. uvicorn's keep-alive timeout still
   closes an idle connection between requests sooner.
 Settings are read once per process from the environment (`talent-training serve` exports them).
+
+The deadline moves twice per request, so it is a `Deadline`: one event-loop timer per connection, moved
+for the cost of an assignment. Setting and cancelling a libuv timer at each move cost about 2 µs each, 4 %
+of a fast GET's CPU (docs/benchmarks.md).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -26,6 +31,46 @@ from talent_training.settings import Settings
 
 class RequestTooLarge(Exception):
     pass
+
+
+class Deadline:
+    """`callback` is called `delay` after the last `start()`, unless `stop()` came first. One loop timer
+    serves every move: when it fires early (the deadline moved on), it is set again for the new deadline.
+    As the delay is always the same, a new deadline is never earlier than the timer already set."""
+
+    __slots__ = ("_callback", "_delay", "_loop", "_timer", "due")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, delay: float, callback: Callable[[], None]) -> None:
+        self._loop = loop
+        self._delay = delay
+        self._callback = callback
+        self._timer: asyncio.TimerHandle | None = None
+        self.due: float | None = None
+
+    def start(self) -> None:
+        self.due = due = self._loop.time() + self._delay
+        if self._timer is None:
+            self._timer = self._loop.call_at(due, self._fire)
+
+    def stop(self) -> None:
+        self.due = None
+
+    def close(self) -> None:
+        self.due = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _fire(self) -> None:
+        self._timer = None
+        due = self.due
+        if due is None:
+            return
+        if self._loop.time() < due:
+            self._timer = self._loop.call_at(due, self._fire)
+            return
+        self.due = None
+        self._callback()
 
 
 class LimitedHttpToolsProtocol(HttpToolsProtocol):
@@ -38,30 +83,19 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         settings = LimitedHttpToolsProtocol._settings
         self._max_header_bytes = settings.max_header_bytes
         self._max_headers = settings.max_headers
-        self._read_timeout = settings.read_timeout_s
         self._head_bytes = 0
-        self._read_timer: asyncio.TimerHandle | None = None
+        # What the client owes by then: the head of a request, or its body.
+        self._client_owes = Deadline(self.loop, settings.read_timeout_s, self._client_too_slow)
         self._too_large: RequestTooLarge | None = None
 
-    # A deadline for what the client owes: the head of a request, or its body.
-    def _await_client(self, status: int) -> None:
-        self._stop_waiting()
-        self._read_timer = self.loop.call_later(self._read_timeout, self._client_too_slow, status)
-
-    def _stop_waiting(self) -> None:
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
-
-    def _client_too_slow(self, status: int) -> None:
-        self._read_timer = None
+    def _client_too_slow(self) -> None:
         if self.transport.is_closing():
             return
-        if self.cycle is not None and not self.cycle.response_complete and status == 408:
+        if self.cycle is not None and not self.cycle.response_complete:
             # The application is reading the body: it sees the client gone, and answers no one.
             self.transport.close()
             return
-        self._refuse(status, "The request took too long to arrive.")
+        self._refuse(408, "The request took too long to arrive.")
 
     def _refuse(self, status: int, message: str) -> None:
         reason = {400: b"Bad Request", 408: b"Request Timeout", 431: b"Request Header Fields Too Large"}[
@@ -79,16 +113,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._await_client(408)
+        self._client_owes.start()
 
     def connection_lost(self, exc: Exception | None) -> None:
-        self._stop_waiting()
+        self._client_owes.close()
         super().connection_lost(exc)
 
     def send_400_response(self, msg: str) -> None:
         """What uvicorn answers when the parser fails, a callback of ours included (httptools wraps what they
         raise): a problem document, 431 when the head was too large."""
-        self._stop_waiting()
+        self._client_owes.stop()
         too_large = self._too_large
         if too_large is not None:
             self._refuse(431, str(too_large))
@@ -98,8 +132,8 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
     def on_message_begin(self) -> None:
         super().on_message_begin()
         self._head_bytes = 0
-        if self._read_timer is None:
-            self._await_client(408)
+        if self._client_owes.due is None:
+            self._client_owes.start()
 
     def on_url(self, url: bytes) -> None:
         self._count(len(url))
@@ -121,16 +155,16 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             raise self._too_large
 
     def on_headers_complete(self) -> None:
-        self._stop_waiting()
+        self._client_owes.stop()
         super().on_headers_complete()
         if not self.transport.is_closing():
-            self._await_client(408)  # for its body; the message's end (at once without one) stops the clock
+            self._client_owes.start()  # for its body; the message's end (at once without one) stops the clock
 
     def on_message_complete(self) -> None:
-        self._stop_waiting()
+        self._client_owes.stop()
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
-            self._await_client(408)  # the next request's head
+            self._client_owes.start()  # the next request's head

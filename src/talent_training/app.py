@@ -27,10 +27,14 @@ from talent_training.audit.routes import routes as audit_routes
 from talent_training.catalog.routes import routes as catalog_routes
 from talent_training.contract.openapi import build_openapi
 from talent_training.db.database import Database
+from talent_training.directory.routes import routes as directory_routes
 from talent_training.ops.routes import metrics_routes
 from talent_training.ops.routes import routes as ops_routes
+from talent_training.planning.routes import routes as planning_routes
 from talent_training.realized_trainings.routes import routes as realized_training_routes
+from talent_training.realized_trainings.routes import v1_routes as realized_training_v1_routes
 from talent_training.settings import Settings
+from talent_training.training_demands.routes import routes as training_demand_routes
 from talent_training.web import idempotency
 from talent_training.web.cors import Cors
 from talent_training.web.limits import DatabaseStorage, RateLimits
@@ -137,7 +141,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     router = Router(
         state,
         [
-            Mount(API_PREFIX, api_keys, catalog_routes, realized_training_routes, audit_routes),
+            Mount(
+                API_PREFIX,
+                api_keys,
+                catalog_routes,
+                realized_training_routes,
+                realized_training_v1_routes,
+                directory_routes,
+                planning_routes,
+                training_demand_routes,
+                audit_routes,
+            ),
             Mount("/", None, *public),
         ],
         limits=_rate_limits(settings, database),

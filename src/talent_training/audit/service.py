@@ -13,7 +13,19 @@ from talent_training.db.database import Tx
 from talent_training.kit.actor import Actor
 
 # What an event may be about; a filter on anything else is a typo, answered 400 rather than an empty list.
-RESOURCE_TYPES = ("api-key", "category", "provider", "realized-training", "training")
+RESOURCE_TYPES = (
+    "api-key",
+    "category",
+    "department",
+    "employee",
+    "establishment",
+    "plan",
+    "provider",
+    "realized-training",
+    "session",
+    "training",
+    "training-demand",
+)
 
 
 class Action(StrEnum):

@@ -35,6 +35,7 @@ class Category(CatalogEntry, Base):
     __tablename__ = "categories"
 
     name_translations: Mapped[dict[str, Any]] = mapped_column(JSON)
+    code: Mapped[str | None] = mapped_column(String(100))  # optional; the v1 list's trainingCategoryCode
 
 
 class Training(Base):

@@ -1,5 +1,7 @@
 """/openapi.json, written contract-first: Lucca's seed operations and schemas verbatim
-(lucca-training.seeds.yaml), and ours from extensions.yaml, in the same style.
+(lucca-training.seeds.yaml), and ours from extensions.yaml and one fragment per resource of the workflow
+(FRAGMENTS: each holds `paths`, and may hold `schemas`, `parameters`, `responses` and `tags`), in the same
+style. A name defined twice is refused.
 
 The document and the router must agree: `build_openapi` refuses to describe a route that is not documented,
 or to document an operation that no route serves, so the two cannot drift apart unnoticed.
@@ -18,6 +20,8 @@ import yaml
 from talent_training import __version__
 
 SEED_SPEC = "lucca-training.seeds.yaml"
+FRAGMENTS = ("directory.yaml", "planning.yaml", "training_demands.yaml", "realized_trainings_v1.yaml")
+_MERGED = ("paths", "schemas", "parameters", "responses")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 API_PREFIX = "/talent-training/"
 AUTHORIZATION = {"$ref": "#/components/parameters/Authorization"}
@@ -38,6 +42,20 @@ def seed_spec() -> dict[str, Any]:
     return copy.deepcopy(load(SEED_SPEC))
 
 
+def extensions() -> dict[str, Any]:
+    """extensions.yaml with every fragment merged in."""
+    merged = copy.deepcopy(load("extensions.yaml"))
+    for name in FRAGMENTS:
+        fragment = copy.deepcopy(load(name))
+        for section in _MERGED:
+            for key, value in fragment.get(section, {}).items():
+                if key in merged[section]:
+                    raise ValueError(f"{name}: {section} {key!r} is defined twice")
+                merged[section][key] = value
+        merged["tags"] += fragment.get("tags", [])
+    return merged
+
+
 def _operations(paths: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any], list[Any]]]:
     for path, item in paths.items():
         shared = item.get("parameters", [])
@@ -49,21 +67,21 @@ def _operations(paths: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any
 def build_openapi(served: Iterable[tuple[str, str, str | None]]) -> dict[str, Any]:
     """The document for the routes `served`, as (method, path template, operation id)."""
     seed = seed_spec()
-    extensions = copy.deepcopy(load("extensions.yaml"))
+    ours = extensions()
     schemas = seed["components"]["schemas"]
-    for name, properties in extensions["seedSchemaAdditions"].items():
+    for name, properties in ours["seedSchemaAdditions"].items():
         schemas[name]["properties"].update(properties)
-    schemas.update(extensions["schemas"])
-    responses = extensions["responses"]
+    schemas.update(ours["schemas"])
+    responses = ours["responses"]
 
     paths: dict[str, dict[str, Any]] = {}
     for path, method, operation, shared in _operations(seed["paths"]):
         # Path-level parameters go into each operation, where clients' generators look first.
         operation["parameters"] = shared + operation.get("parameters", [])
-        for status, links in extensions["seedLinks"].get(operation["operationId"], {}).items():
+        for status, links in ours["seedLinks"].get(operation["operationId"], {}).items():
             operation["responses"][status]["links"] = links
         paths.setdefault(path, {})[method] = operation
-    for path, method, operation, _ in _operations(extensions["paths"]):
+    for path, method, operation, _ in _operations(ours["paths"]):
         if path.startswith(API_PREFIX):
             operation["parameters"] = [AUTHORIZATION, *operation.get("parameters", [])]
         paths.setdefault(path, {})[method] = operation
@@ -98,11 +116,11 @@ def build_openapi(served: Iterable[tuple[str, str, str | None]]) -> dict[str, An
             "description": seed["info"]["description"]
             + "\nServed by talent-training. Decisions where Lucca's docs are silent: docs/decisions.md.",
         },
-        "tags": seed["tags"] + extensions["tags"],
+        "tags": seed["tags"] + ours["tags"],
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "parameters": {**seed["components"]["parameters"], **extensions["parameters"]},
+            "parameters": {**seed["components"]["parameters"], **ours["parameters"]},
             "examples": seed["components"]["examples"],
         },
     }

@@ -1,40 +1,94 @@
-"""Keyset and index paging over a filtered SELECT, ordered by its `id`.
+"""Keyset and index paging over a filtered SELECT, ordered by its `id`, or by another column then the id.
 
-A `Paged` is one list query *shape* (which filters are present, not their values) with the statements its
-pages need, built once: a repository keeps one per shape in a cached builder, so that each is compiled once
-and stays one prepared statement per connection.
+A `Paged` is one list query *shape* (which filters are present, not their values, and the sort) with the
+statements its pages need, built once: a repository keeps one per shape in a cached builder, so that each is
+compiled once and stays one prepared statement per connection.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Integer, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, bindparam, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from talent_training.db.database import Params, Tx
 from talent_training.db.statements import AnySelect, Query
 from talent_training.kit.paging import Cursor, Page, PageRequest, RootField
+from talent_training.kit.problems import RuleViolation
 
 Key: TypeAlias = ColumnElement[int] | InstrumentedAttribute[int]
+
+
+@dataclass(frozen=True)
+class SortColumn:
+    """A column a list may be sorted by, and how a row's value of it travels in a cursor (as an integer)."""
+
+    column: Any
+    to_cursor: Callable[[Any], int]
+    from_cursor: Callable[[int], Any]
 
 
 class Paged:
     """`rows` gives a page's rows (with an `id` column, the key); `base`, the same filters without the joins
     that only decorate rows, answers `count` and whether rows exist before or after the page (much cheaper
-    at a million rows)."""
+    at a million rows).
 
-    def __init__(self, rows: AnySelect, key: Key, base: AnySelect | None = None) -> None:
+    Sorted by `sort` (then the id, so that the order is total), rows carry the sort's value as `sort_key`,
+    and a cursor names the sort it was made for (`name`): followed under another sort, it is refused."""
+
+    def __init__(
+        self,
+        rows: AnySelect,
+        key: Key,
+        base: AnySelect | None = None,
+        *,
+        sort: SortColumn | None = None,
+        descending: bool = False,
+        name: str = "",
+    ) -> None:
         base = rows if base is None else base
+        self.sort = sort
+        self.name = name
         limit = bindparam("limit", type_=Integer)
         cursor = bindparam("cursor", type_=Integer)
-        self.first = Query(rows.order_by(key).limit(limit).offset(bindparam("offset", type_=Integer)))
-        self.after = Query(rows.where(key > cursor).order_by(key).limit(limit))
-        self.before = Query(rows.where(key < cursor).order_by(key.desc()).limit(limit))
+        if sort is None:
+            columns: tuple[Any, ...] = (key,)
+            position: Any = key
+            at: Any = cursor
+        else:
+            rows = rows.add_columns(sort.column.label("sort_key"))
+            columns = (sort.column, key)
+            position = tuple_(sort.column, key)
+            at = tuple_(bindparam("sort_cursor", type_=sort.column.type), cursor)
+        forward = [c.desc() for c in columns] if descending else list(columns)
+        backward = list(columns) if descending else [c.desc() for c in columns]
+        later, earlier = (position < at, position > at) if descending else (position > at, position < at)
+        self.first = Query(rows.order_by(*forward).limit(limit).offset(bindparam("offset", type_=Integer)))
+        self.after = Query(rows.where(later).order_by(*forward).limit(limit))
+        self.before = Query(rows.where(earlier).order_by(*backward).limit(limit))
         keys = base.with_only_columns(key).order_by(None)
         self.count = Query(select(func.count()).select_from(keys.subquery()))
-        self.any_before = Query(keys.where(key < cursor).limit(1))
-        self.any_after = Query(keys.where(key > cursor).limit(1))
+        self.any_before = Query(keys.where(earlier).limit(1))
+        self.any_after = Query(keys.where(later).limit(1))
+
+    def position(self, direction: str, row: Any) -> Cursor:
+        if self.sort is None:
+            return Cursor("after" if direction == "after" else "before", row.id)
+        sort_key = self.sort.to_cursor(row.sort_key)
+        return Cursor("after" if direction == "after" else "before", row.id, self.name, sort_key)
+
+    def at(self, cursor: Cursor) -> dict[str, Any]:
+        """The statement parameters of a cursor's position."""
+        if cursor.sort != self.name:
+            raise RuleViolation(
+                "page", "this cursor belongs to another sort: start again from the first page"
+            )
+        if self.sort is None:
+            return {"cursor": cursor.key}
+        return {"cursor": cursor.key, "sort_cursor": self.sort.from_cursor(cursor.sort_key)}
 
 
 async def paginate(tx: Tx, paged: Paged, params: Params, request: PageRequest) -> Page[Any]:
@@ -52,24 +106,24 @@ async def paginate(tx: Tx, paged: Paged, params: Params, request: PageRequest) -
         more_after = len(rows) > request.limit
         rows = rows[: request.limit]
     elif cursor.direction == "after":
-        rows = await tx.all(paged.after, {**params, "limit": limit, "cursor": cursor.key})
+        rows = await tx.all(paged.after, {**params, "limit": limit, **paged.at(cursor)})
         more_after = len(rows) > request.limit
         rows = rows[: request.limit]
     else:
-        rows = await tx.all(paged.before, {**params, "limit": limit, "cursor": cursor.key})
+        rows = await tx.all(paged.before, {**params, "limit": limit, **paged.at(cursor)})
         more_before = len(rows) > request.limit
         rows = rows[: request.limit][::-1]
 
     if not rows:
         return Page([], None, None, count)
-    first, last = rows[0].id, rows[-1].id
+    first, last = paged.position("before", rows[0]), paged.position("after", rows[-1])
     prev = nxt = None
     if RootField.PREV in request.fields:
         if more_before is None:
-            more_before = await tx.one(paged.any_before, {**params, "cursor": first}) is not None
-        prev = Cursor("before", first) if more_before else None
+            more_before = await tx.one(paged.any_before, {**params, **paged.at(first)}) is not None
+        prev = first if more_before else None
     if RootField.NEXT in request.fields:
         if more_after is None:
-            more_after = await tx.one(paged.any_after, {**params, "cursor": last}) is not None
-        nxt = Cursor("after", last) if more_after else None
+            more_after = await tx.one(paged.any_after, {**params, **paged.at(last)}) is not None
+        nxt = last if more_after else None
     return Page(rows, prev, nxt, count)

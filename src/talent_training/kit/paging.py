@@ -1,7 +1,8 @@
 """Lucca paging: `limit`, a 0-based page index or an opaque cursor, and the `fields.root` envelope.
 
-Cursors are keyset positions (`after:<id>` / `before:<id>`) signed with a per-database secret, so that
-they survive inserts and a tampered one is refused rather than silently followed.
+Cursors are keyset positions (`after:<id>` / `before:<id>`, and for a list sorted by something else than
+its id, the sort's name and the row's value of it) signed with a per-database secret, so that they survive
+inserts and a tampered one is refused rather than silently followed.
 """
 
 from __future__ import annotations
@@ -30,10 +31,15 @@ class RootField(StrEnum):
     NEXT = "next"
 
 
+INT64_MAX = 2**63 - 1
+
+
 @dataclass(frozen=True, slots=True)
 class Cursor:
     direction: Literal["after", "before"]
     key: int
+    sort: str = ""  # the sort it belongs to, when not by id ascending
+    sort_key: int = 0  # that row's value of the sort, as an integer
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +70,10 @@ class CursorCodec:
         return hmac.new(self._secret, payload, hashlib.sha256).digest()[:_MAC_BYTES]
 
     def encode(self, cursor: Cursor) -> str:
-        payload = f"{cursor.direction[0]}{cursor.key}".encode()
+        position = f"{cursor.direction[0]}{cursor.key}"
+        if cursor.sort:
+            position += f"|{cursor.sort}|{cursor.sort_key}"
+        payload = position.encode()
         return base64.urlsafe_b64encode(payload + b"." + self._mac(payload)).rstrip(b"=").decode()
 
     def decode(self, token: str) -> Cursor:
@@ -76,10 +85,20 @@ class CursorCodec:
         if not hmac.compare_digest(mac, self._mac(payload)):
             raise _bad_page()
         direction = {b"a": "after", b"b": "before"}.get(payload[:1])
-        key = payload[1:]
-        if direction is None or not int32_digits(key.decode("ascii", "replace")) or int(key) > INT32_MAX:
+        key, *sorted_by = payload[1:].decode("ascii", "replace").split("|")
+        if direction is None or not int32_digits(key) or int(key) > INT32_MAX:
             raise _bad_page()
-        return Cursor("after" if direction == "after" else "before", int(key))
+        sort, sort_key = "", 0
+        if sorted_by:
+            if len(sorted_by) != 2 or not _int64(sorted_by[1]):
+                raise _bad_page()
+            sort, sort_key = sorted_by[0], int(sorted_by[1])
+        return Cursor("after" if direction == "after" else "before", int(key), sort, sort_key)
+
+
+def _int64(text: str) -> bool:
+    digits = text.removeprefix("-")
+    return 0 < len(digits) <= 19 and digits.isascii() and digits.isdigit() and abs(int(text)) <= INT64_MAX
 
 
 def _bad_page() -> RuleViolation:
@@ -122,3 +141,25 @@ def envelope(items: list[Any], page: Page[Any], request: PageRequest, codec: Cur
     if RootField.COUNT in request.fields:
         body["count"] = page.count
     return body
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """A list's `sort`: a field as the client names it (`createdAt`), `-` before it for descending."""
+
+    field: str = "id"
+    descending: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"-{self.field}" if self.descending else self.field
+
+
+def parse_sort(value: str | None, allowed: tuple[str, ...]) -> Sort:
+    if value is None or value == "":
+        return Sort()
+    field = value.removeprefix("-")
+    if field not in allowed:
+        choices = ", ".join(allowed)
+        raise RuleViolation("sort", f"must be one of {choices}, each with '-' before it for descending order")
+    return Sort(field, value.startswith("-"))

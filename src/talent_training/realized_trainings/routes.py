@@ -15,6 +15,7 @@ from talent_training.web.responses import json_response, page_response
 from talent_training.web.routing import Routes
 
 routes = Routes("/v2/realized-trainings")
+v1_routes = Routes("/v1/realized-trainings")  # Lucca's deprecated list
 
 
 @routes.post("", "v2.post-realized-training")

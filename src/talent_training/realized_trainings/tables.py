@@ -22,6 +22,7 @@ class RealizedTraining(Base):
         Index("ix_realized_trainings_training", "account_id", "training_id", "id"),
         Index("ix_realized_trainings_ends_on", "account_id", "session_ends_on", "id"),
         Index("ix_realized_trainings_attended", "account_id", "has_attended", "id"),
+        Index("ix_realized_trainings_session", "account_id", "session_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

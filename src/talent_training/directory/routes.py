@@ -1,0 +1,7 @@
+"""HTTP for the directory: parse, call the service, serialise."""
+
+from __future__ import annotations
+
+from talent_training.web.routing import Routes
+
+routes = Routes("")

@@ -1,0 +1,1 @@
+"""Training plans and the sessions they hold."""

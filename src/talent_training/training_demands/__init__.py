@@ -1,0 +1,1 @@
+"""Training demands, from an employee's request to the realized training attendance records."""

@@ -10,16 +10,34 @@ from typing import Any
 
 import anyio
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from talent_training.db.migrate import current_revision, head_revision
+from talent_training.db.migrate import (
+    alembic_config,
+    current_revision,
+    head_revision,
+    migration_engine,
+    upgrade,
+)
 from talent_training.schema import metadata
 from tests.databases import PostgresDatabases, SQLiteDatabases
 
 # api_keys are found by their prefix before any account is known; service_secrets belong to no account.
-ACCOUNT_SCOPED = ("providers", "categories", "trainings", "realized_trainings")
+ACCOUNT_SCOPED = (
+    "providers",
+    "categories",
+    "trainings",
+    "realized_trainings",
+    "departments",
+    "establishments",
+    "employees",
+    "plans",
+    "training_sessions",
+    "training_demands",
+)
 
 
 async def inspect(database_url: str, work: Any) -> Any:
@@ -48,7 +66,7 @@ async def test_account_id_leads_every_index_and_unique_constraint(database_url: 
         return found
 
     found = await inspect(database_url, keys)
-    assert len(found) >= 10
+    assert len(found) >= 30
     for name, columns in found:
         assert columns[0] == "account_id", name
 
@@ -81,5 +99,74 @@ def test_many_processes_migrating_at_once_all_succeed(
             inspect, url, lambda conn: conn.execute(sa.text("SELECT name FROM accounts")).scalars().all()
         )
         assert names == ["default"]
+    finally:
+        databases.drop(url)
+
+
+# What a database at 0003 (before the training workflow) holds, written as that version's code wrote it.
+_BEFORE_WORKFLOW = [
+    "INSERT INTO providers (account_id, name, website_href, created_at)"
+    " VALUES (1, 'Élan', 'https://elan.example', '2026-01-02 03:04:05+00')",
+    "INSERT INTO categories (account_id, name, name_translations, created_at)"
+    """ VALUES (1, 'Langues', '{"Fr": "Langues"}', '2026-01-02 03:04:05+00')""",
+    "INSERT INTO trainings (account_id, state, type, title, subtitle, description, level, is_certifying,"
+    " is_mandatory, provider_id, category_id, search_text, created_at, updated_at)"
+    " SELECT 1, 'Ready', 'External', 'Français', 's', 'd', 'Beginner', false, true, p.id, c.id,"
+    " 'francais s d', '2026-01-02 03:04:05+00', '2026-01-02 03:04:05+00' FROM providers p, categories c",
+    "INSERT INTO realized_trainings (account_id, owner_id, training_id, session_starts_on, session_ends_on,"
+    " duration_hundredths, has_attended, created_at)"
+    " SELECT 1, 416, t.id, '2025-01-04', '2025-01-05', 1450, true, '2026-01-02 03:04:05+00' FROM trainings t",
+]
+
+
+def _read_back(connection: sa.Connection) -> dict[str, list[tuple[Any, ...]]]:
+    return {
+        name: [tuple(row) for row in connection.execute(sa.text(sql))] for name, sql in _READ_BACK.items()
+    }
+
+
+_READ_BACK = {
+    "providers": "SELECT name, website_href FROM providers",
+    "categories": "SELECT name, code FROM categories",
+    "trainings": "SELECT title, level, is_mandatory FROM trainings",
+    "realized_trainings": "SELECT owner_id, session_ends_on, duration_hundredths, has_attended,"
+    " training_demand_id, session_id FROM realized_trainings",
+}
+
+
+async def _at_0003_with_data(url: str) -> None:
+    engine = migration_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0003"))
+            for statement in _BEFORE_WORKFLOW:
+                await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+def test_upgrading_a_database_that_holds_data_loses_none_of_it(
+    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
+) -> None:
+    url = databases.create_empty(tmp_path)
+    try:
+        anyio.run(_at_0003_with_data, url)
+        anyio.run(upgrade, url)
+        assert anyio.run(current_revision, url) == head_revision()
+        found = anyio.run(inspect, url, _read_back)
+        assert found["providers"] == [("Élan", "https://elan.example")]
+        assert found["categories"] == [("Langues", None)]  # the new optional code, absent
+        assert [(title, level, bool(mandatory)) for title, level, mandatory in found["trainings"]] == [
+            ("Français", "Beginner", True)
+        ]
+        [(owner, ends_on, hundredths, attended, demand, session)] = found["realized_trainings"]
+        assert (owner, str(ends_on), hundredths, bool(attended), demand, session) == (
+            416,
+            "2025-01-05",
+            1450,
+            True,
+            None,
+            None,
+        )
     finally:
         databases.drop(url)

@@ -75,9 +75,7 @@ class Paged:
         self.any_after = Query(keys.where(later).limit(1))
 
     def position(self, direction: str, row: Any) -> Cursor:
-        if self.sort is None:
-            return Cursor("after" if direction == "after" else "before", row.id)
-        sort_key = self.sort.to_cursor(row.sort_key)
+        sort_key = 0 if self.sort is None else self.sort.to_cursor(row.sort_key)
         return Cursor("after" if direction == "after" else "before", row.id, self.name, sort_key)
 
     def at(self, cursor: Cursor) -> dict[str, Any]:

@@ -81,8 +81,9 @@ class CursorCodec:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError) as exc:
             raise _bad_page() from exc
-        payload, _, mac = raw.partition(b".")
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        # The MAC has a fixed length; the payload may hold a dot (`prioritization.level`).
+        payload, dot, mac = raw[: -_MAC_BYTES - 1], raw[-_MAC_BYTES - 1 : -_MAC_BYTES], raw[-_MAC_BYTES:]
+        if dot != b"." or not hmac.compare_digest(mac, self._mac(payload)):
             raise _bad_page()
         direction = {b"a": "after", b"b": "before"}.get(payload[:1])
         key, *sorted_by = payload[1:].decode("ascii", "replace").split("|")

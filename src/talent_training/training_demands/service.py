@@ -1,0 +1,255 @@
+"""The rules of training demands (../shared/workflow.md), one function per transition.
+
+A transition is allowed from the states the contract lists and from no other: anything else is 409, with
+the demand's current state in the detail. Each runs in the request's transaction; a refusal writes nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from talent_training.audit import service as audit
+from talent_training.audit.service import Action
+from talent_training.db.base import utcnow
+from talent_training.db.database import Tx
+from talent_training.db.errors import UniqueViolation
+from talent_training.kit.actor import Actor
+from talent_training.kit.paging import Page, PageRequest, Sort
+from talent_training.kit.problems import Conflict, NotFound, RuleViolation
+from talent_training.training_demands import repository
+from talent_training.training_demands.repository import Filters
+from talent_training.training_demands.schemas import (
+    RANKS,
+    DemandCreate,
+    DemandState,
+    DemandStatus,
+    Presence,
+    PrioritizationLevel,
+)
+
+RESOURCE = "training-demand"
+
+
+async def get(tx: Tx, account_id: int, demand_id: int) -> Any:
+    row = await repository.get(tx, account_id, demand_id)
+    if row is None:
+        raise NotFound(f"Training demand {demand_id}")
+    return row
+
+
+async def search(tx: Tx, account_id: int, filters: Filters, sort: Sort, page: PageRequest) -> Page[Any]:
+    return await repository.search(tx, account_id, filters, sort, page)
+
+
+async def create(tx: Tx, actor: Actor, data: DemandCreate) -> Any:
+    """A new demand is `Requested`, pending approval; its owner and author are employees of the directory,
+    its training is Ready. The author is the owner unless said otherwise."""
+    account_id = actor.account_id
+    author_id = data.authorId if data.authorId is not None else data.ownerId
+    values = {
+        "account_id": account_id,
+        "owner_id": data.ownerId,
+        "author_id": author_id,
+        "training_id": data.trainingId,
+        "reason": data.reason,
+        "now": utcnow(),
+    }
+    demand_id = await repository.create(tx, values)
+    if demand_id is None:  # nothing written: say which reference is wrong
+        if not await repository.employee_exists(tx, account_id, data.ownerId):
+            raise RuleViolation("ownerId", f"employee {data.ownerId} does not exist in the directory")
+        if not await repository.employee_exists(tx, account_id, author_id):
+            raise RuleViolation("authorId", f"employee {author_id} does not exist in the directory")
+        state = await repository.training_state(tx, account_id, data.trainingId)
+        if state is None:
+            raise RuleViolation("trainingId", f"training {data.trainingId} does not exist")
+        raise RuleViolation("trainingId", f"training {data.trainingId} is {state}: it must be Ready")
+    fields = {
+        "ownerId": data.ownerId,
+        "authorId": author_id,
+        "trainingId": data.trainingId,
+        "reason": data.reason,
+        "state": DemandState.REQUESTED,
+        "status": DemandStatus.PENDING_APPROVAL,
+    }
+    await audit.record(tx, actor, RESOURCE, demand_id, Action.CREATE, audit.created(fields))
+    return await get(tx, account_id, demand_id)
+
+
+async def prioritize(tx: Tx, actor: Actor, demand_id: int, level: PrioritizationLevel) -> Any:
+    """Allowed while `Requested` or `Registered`."""
+    params = {**_this(actor, demand_id), "rank": RANKS[level], "now": utcnow()}
+    if not await repository.prioritize(tx, params):
+        await _refuse_transition(tx, actor.account_id, demand_id, "prioritised")
+    return await _changed(tx, actor, demand_id, {"prioritization.level": level})
+
+
+async def accept(tx: Tx, actor: Actor, demand_id: int, plan_id: int) -> Any:
+    """Into a plan: allowed while `Requested` and pending approval; then it awaits registration."""
+    if not await repository.plan_exists(tx, actor.account_id, plan_id):
+        raise RuleViolation("planId", f"plan {plan_id} does not exist")
+    params = {**_this(actor, demand_id), "plan_id": plan_id, "now": utcnow()}
+    if not await repository.accept(tx, params):
+        await _refuse_transition(tx, actor.account_id, demand_id, "accepted")
+    return await _changed(
+        tx, actor, demand_id, {"status": DemandStatus.PENDING_REGISTRATION, "planId": plan_id}
+    )
+
+
+async def refuse(tx: Tx, actor: Actor, demand_id: int, reason: str) -> Any:
+    """Allowed while `Requested`; `Invalid` is final."""
+    params = {**_this(actor, demand_id), "reason": reason, "now": utcnow()}
+    if not await repository.refuse(tx, params):
+        await _refuse_transition(tx, actor.account_id, demand_id, "refused")
+    changes = {"state": DemandState.INVALID, "status": DemandStatus.REFUSED, "refusalReason": reason}
+    return await _changed(tx, actor, demand_id, changes)
+
+
+async def register(tx: Tx, actor: Actor, demand_id: int, session_id: int, today: date) -> Any:
+    """On an Open, Running or Finished session of the demand's training with a seat left; a demand pending
+    approval is accepted into the session's plan on the way."""
+    account_id = actor.account_id
+    demand = await repository.lock(tx, account_id, demand_id)
+    if demand is None:
+        raise NotFound(f"Training demand {demand_id}")
+    if demand.state != DemandState.REQUESTED:
+        raise _not_now(demand_id, demand.state, demand.status, "registered")
+    plan_id = await repository.take_seat(tx, account_id, session_id, demand.training_id)
+    if plan_id is None:
+        await _explain_no_seat(tx, account_id, session_id, demand.training_id)
+    params = {**_this(actor, demand_id), "session_id": session_id, "plan_id": plan_id}
+    await repository.register(tx, {**params, "today": today, "now": utcnow()})
+    changes = {
+        "state": DemandState.REGISTERED,
+        "status": DemandStatus.REGISTERED,
+        "sessionId": session_id,
+        "planId": plan_id,
+        "registeredOn": today,
+    }
+    return await _changed(tx, actor, demand_id, changes)
+
+
+async def unregister(tx: Tx, actor: Actor, demand_id: int) -> Any:
+    """Back to `Requested`, pending registration, its seat freed; not from a Closed session."""
+    account_id = actor.account_id
+    demand = await repository.lock(tx, account_id, demand_id)
+    if demand is None:
+        raise NotFound(f"Training demand {demand_id}")
+    if demand.state != DemandState.REGISTERED:
+        raise _not_now(demand_id, demand.state, demand.status, "unregistered")
+    if not await repository.free_seats(tx, account_id, demand.session_id, 1):
+        raise Conflict(f"Session {demand.session_id} is Closed: its registrations can no longer change.")
+    await repository.unregister(tx, {**_this(actor, demand_id), "now": utcnow()})
+    changes = {
+        "state": DemandState.REQUESTED,
+        "status": DemandStatus.PENDING_REGISTRATION,
+        "sessionId": None,
+        "registeredOn": None,
+    }
+    return await _changed(tx, actor, demand_id, changes)
+
+
+async def take_attendance(
+    tx: Tx, actor: Actor, session_id: int, presences: list[Presence], today: date
+) -> list[Any]:
+    """All or nothing: for each demand registered on the session, a realized training (`hasAttended` as
+    sent); an attended demand is `Realized`, an absent one back to `Requested` (pending registration, free to
+    be registered on another session). Once the session is over, and not after it is Closed."""
+    account_id = actor.account_id
+    if await repository.session(tx, account_id, session_id) is None:
+        raise NotFound(f"Session {session_id}")
+    seen: dict[int, int] = {}
+    for n, presence in enumerate(presences):
+        if presence.demandId in seen:
+            raise RuleViolation(f"items.{n}.demandId", f"demand {presence.demandId} is listed twice")
+        seen[presence.demandId] = n
+    demands = {row.id: row for row in await repository.lock_many(tx, account_id, sorted(seen))}
+    for demand_id, n in seen.items():
+        demand = demands.get(demand_id)
+        if demand is None:
+            raise RuleViolation(f"items.{n}.demandId", f"training demand {demand_id} does not exist")
+        if demand.state != DemandState.REGISTERED:
+            raise Conflict(
+                f"Training demand {demand_id} is {demand.state} ({demand.status}): only a demand registered "
+                "on the session can be confirmed.",
+                f"items.{n}.demandId",
+            )
+        if demand.session_id != session_id:
+            raise RuleViolation(
+                f"items.{n}.demandId",
+                f"training demand {demand_id} is registered on session {demand.session_id}, not {session_id}",
+            )
+    session = await repository.session(tx, account_id, session_id, lock=True)
+    assert session is not None  # sessions are never deleted
+    if session.status == "Closed":
+        raise Conflict(f"Session {session_id} is Closed: its attendance can no longer change.")
+    if session.end_on > today:
+        raise Conflict(
+            f"Session {session_id} ends on {session.end_on.isoformat()}: attendance is taken once it is over."
+        )
+    attended = [p.demandId for p in presences if p.hasAttended]
+    absent = [p.demandId for p in presences if not p.hasAttended]
+    now = utcnow()
+    try:
+        recorded = await repository.record_attendance(tx, account_id, sorted(attended), True, now)
+        recorded += await repository.record_attendance(tx, account_id, sorted(absent), False, now)
+    except UniqueViolation:
+        raise Conflict(
+            "An employee of this session already has a realized training of this training ending on "
+            f"{session.end_on.isoformat()}: nothing was recorded."
+        ) from None
+    if absent:
+        await repository.free_seats(tx, account_id, session_id, len(absent))
+    rows = await repository.recorded(tx, account_id, recorded)
+    # One event for the whole sheet: who was there, and the records it made.
+    sheet = [
+        {"demandId": row.training_demand_id, "hasAttended": row.has_attended, "realizedTrainingId": row.id}
+        for row in rows
+    ]
+    await audit.record(tx, actor, "session", session_id, Action.UPDATE, {"attendance": [None, sheet]})
+    return rows
+
+
+def _this(actor: Actor, demand_id: int) -> dict[str, Any]:
+    return {"account_id": actor.account_id, "id": demand_id}
+
+
+async def _changed(tx: Tx, actor: Actor, demand_id: int, changes: dict[str, Any]) -> Any:
+    await audit.record(
+        tx,
+        actor,
+        RESOURCE,
+        demand_id,
+        Action.UPDATE,
+        {field: [None, value] for field, value in changes.items()},
+    )
+    return await get(tx, actor.account_id, demand_id)
+
+
+async def _refuse_transition(tx: Tx, account_id: int, demand_id: int, done: str) -> None:
+    """Nothing was changed: the demand does not exist (404) or is not in a state that allows it (409)."""
+    current = await repository.get(tx, account_id, demand_id)
+    if current is None:
+        raise NotFound(f"Training demand {demand_id}")
+    raise _not_now(demand_id, current.state, current.status, done)
+
+
+def _not_now(demand_id: int, state: str, status: str, done: str) -> Conflict:
+    return Conflict(f"Training demand {demand_id} is {state} ({status}): it cannot be {done}.")
+
+
+async def _explain_no_seat(tx: Tx, account_id: int, session_id: int, training_id: int) -> None:
+    session = await repository.session(tx, account_id, session_id)
+    if session is None:
+        raise RuleViolation("sessionId", f"session {session_id} does not exist")
+    if session.training_id != training_id:
+        raise RuleViolation(
+            "sessionId",
+            f"session {session_id} is a session of training {session.training_id}, not {training_id}",
+        )
+    if session.status != "Open":
+        raise Conflict(
+            f"Session {session_id} is {session.status}: registrations need an open session.", "sessionId"
+        )
+    raise Conflict(f"Session {session_id} is full ({session.capacity} seats).", "sessionId")

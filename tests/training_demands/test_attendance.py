@@ -1,0 +1,233 @@
+"""A session's attendance sheet: all or nothing, recording the realized trainings of its demands."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import httpx
+import pytest
+
+from tests.factories import REALIZED, assert_problem, count, create_realized_training
+from tests.training_demands.helpers import (
+    SESSIONS,
+    World,
+    create_session,
+    demand_url,
+    make_world,
+    new_demand,
+    ok,
+    put_employee,
+    registered_demand,
+)
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient) -> World:
+    return await make_world(client)
+
+
+def sheet_url(world: World) -> str:
+    return f"{SESSIONS}/{world.session['id']}/attendance"
+
+
+async def test_attendance_records_realized_trainings_and_moves_the_demands_on(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    present = await registered_demand(client, world)
+    absent = await registered_demand(client, world, ownerId=world.colleague["id"])
+    body = {
+        "items": [
+            {"demandId": absent["id"], "hasAttended": False},
+            {"demandId": present["id"], "hasAttended": True},
+        ]
+    }
+
+    recorded = (await ok(await client.post(sheet_url(world), json=body)))["items"]
+
+    session = world.session
+    assert [(r["trainingDemandId"], r["hasAttended"]) for r in recorded] == [
+        (present["id"], True),
+        (absent["id"], False),
+    ]
+    for record, demand in zip(recorded, (present, absent), strict=True):
+        assert record["ownerId"] == demand["owner"]["id"]
+        assert record["trainingId"] == world.training["id"]
+        assert record["sessionId"] == session["id"]
+        assert record["sessionStartsOn"] == session["startOn"] and record["sessionEndsOn"] == session["endOn"]
+        assert record["durationInHours"] == 14
+        assert await ok(await client.get(f"{REALIZED}/{record['id']}")) == record
+    realized = await ok(await client.get(demand_url(present["id"])))
+    assert realized["state"] == "Realized" and realized["status"] == "Realized"
+    assert realized["session"]["id"] == session["id"]
+    back = await ok(await client.get(demand_url(absent["id"])))
+    assert back["state"] == "Requested" and back["status"] == "PendingRegistration" and "session" not in back
+    assert (await ok(await client.get(f"{SESSIONS}/{session['id']}")))["registeredCount"] == 1
+    assert await count(client, REALIZED, hasAttended="false") == 1
+
+
+async def test_a_realized_demand_is_final(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    await ok(
+        await client.post(sheet_url(world), json={"items": [{"demandId": demand["id"], "hasAttended": True}]})
+    )
+
+    for action, body in [
+        ("unregister", None),
+        ("refuse", {"reason": "late"}),
+        ("prioritization", {"level": "Low"}),
+    ]:
+        assert_problem(await client.post(demand_url(demand["id"], action), json=body), 409)
+
+
+async def test_confirming_twice_is_409_and_records_nothing_more(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    first = await registered_demand(client, world)
+    second = await registered_demand(client, world, ownerId=world.colleague["id"])
+    await ok(
+        await client.post(sheet_url(world), json={"items": [{"demandId": first["id"], "hasAttended": True}]})
+    )
+
+    again = {
+        "items": [
+            {"demandId": second["id"], "hasAttended": True},
+            {"demandId": first["id"], "hasAttended": True},
+        ]
+    }
+    problem = assert_problem(await client.post(sheet_url(world), json=again), 409, "items.1.demandId")
+    assert "Realized" in problem["detail"]
+    assert await count(client, REALIZED) == 1
+    assert (await ok(await client.get(demand_url(second["id"]))))["state"] == "Registered"
+
+
+async def test_a_record_that_would_duplicate_one_is_409_and_nothing_is_written(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    first = await registered_demand(client, world)
+    second = await registered_demand(client, world, ownerId=world.colleague["id"])
+    # The colleague's record of this training and day exists already (entered by hand).
+    await create_realized_training(
+        client,
+        world.training["id"],
+        ownerId=world.colleague["id"],
+        sessionStartsOn=world.session["startOn"],
+        sessionEndsOn=world.session["endOn"],
+    )
+    body = {
+        "items": [
+            {"demandId": first["id"], "hasAttended": True},
+            {"demandId": second["id"], "hasAttended": True},
+        ]
+    }
+
+    assert_problem(await client.post(sheet_url(world), json=body), 409)
+    assert await count(client, REALIZED) == 1
+    for demand in (first, second):
+        assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Registered"
+
+
+async def test_attendance_waits_for_the_end_of_the_session(client: httpx.AsyncClient, world: World) -> None:
+    tomorrow = date.today() + timedelta(days=1)
+    session = await create_session(
+        client,
+        world.training["id"],
+        world.plan["id"],
+        startOn=date.today().isoformat(),
+        endOn=tomorrow.isoformat(),
+    )
+    demand = await new_demand(client, world)
+    await ok(await client.post(demand_url(demand["id"], "register"), json={"sessionId": session["id"]}))
+
+    url = f"{SESSIONS}/{session['id']}/attendance"
+    problem = assert_problem(
+        await client.post(url, json={"items": [{"demandId": demand["id"], "hasAttended": True}]}), 409
+    )
+    assert tomorrow.isoformat() in problem["detail"]
+
+
+async def test_a_closed_session_takes_no_attendance(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    await ok(await client.patch(f"{SESSIONS}/{world.session['id']}", json={"status": "Closed"}))
+
+    body = {"items": [{"demandId": demand["id"], "hasAttended": True}]}
+    assert_problem(await client.post(sheet_url(world), json=body), 409)
+    assert await count(client, REALIZED) == 0
+
+
+async def test_only_demands_registered_on_this_session_are_confirmed(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    other_session = await create_session(client, world.training["id"], world.plan["id"])
+    elsewhere = await new_demand(client, world)
+    await ok(
+        await client.post(demand_url(elsewhere["id"], "register"), json={"sessionId": other_session["id"]})
+    )
+    not_registered = await new_demand(client, world)
+
+    def sheet(demand_id: int) -> dict[str, object]:
+        return {"items": [{"demandId": demand_id, "hasAttended": True}]}
+
+    assert_problem(await client.post(sheet_url(world), json=sheet(elsewhere["id"])), 400, "items.0.demandId")
+    assert_problem(
+        await client.post(sheet_url(world), json=sheet(not_registered["id"])), 409, "items.0.demandId"
+    )
+    assert_problem(await client.post(sheet_url(world), json=sheet(987_654)), 400, "items.0.demandId")
+    assert await count(client, REALIZED) == 0
+
+
+@pytest.mark.parametrize(
+    ("items", "field"),
+    [
+        ([], "items"),
+        ([{"demandId": 1}], "items.0.hasAttended"),
+        ([{"demandId": 1, "hasAttended": "yes"}], "items.0.hasAttended"),
+        ([{"demandId": 1, "hasAttended": True}] * 501, "items"),
+    ],
+)
+async def test_a_malformed_sheet_is_400(
+    client: httpx.AsyncClient, world: World, items: list[object], field: str
+) -> None:
+    assert_problem(await client.post(sheet_url(world), json={"items": items}), 400, field)
+
+
+async def test_a_demand_listed_twice_is_400(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    items = [
+        {"demandId": demand["id"], "hasAttended": True},
+        {"demandId": demand["id"], "hasAttended": False},
+    ]
+    assert_problem(await client.post(sheet_url(world), json={"items": items}), 400, "items.1.demandId")
+
+
+async def test_an_unknown_session_is_404(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    url = f"{SESSIONS}/987654/attendance"
+    body = {"items": [{"demandId": demand["id"], "hasAttended": True}]}
+    assert_problem(await client.post(url, json=body), 404)
+
+
+async def test_an_absent_employee_may_register_on_another_session(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    owner = await put_employee(client)
+    demand = await registered_demand(client, world, ownerId=owner["id"])
+    await ok(
+        await client.post(
+            sheet_url(world), json={"items": [{"demandId": demand["id"], "hasAttended": False}]}
+        )
+    )
+    later = await create_session(
+        client,
+        world.training["id"],
+        world.plan["id"],
+        startOn=(date.today() - timedelta(days=3)).isoformat(),
+        endOn=(date.today() - timedelta(days=2)).isoformat(),
+    )
+    await ok(await client.post(demand_url(demand["id"], "register"), json={"sessionId": later["id"]}))
+    url = f"{SESSIONS}/{later['id']}/attendance"
+    recorded = await ok(
+        await client.post(url, json={"items": [{"demandId": demand["id"], "hasAttended": True}]})
+    )
+
+    assert recorded["items"][0]["hasAttended"] is True
+    assert await count(client, REALIZED, ownerIds=owner["id"]) == 2

@@ -1,0 +1,92 @@
+"""Races settled by the database: the last seat, a transition against another, an attendance sheet sent
+twice at once. Committed data and the production pool, so that the requests really run side by side; the
+last test does it across the two workers of a real server."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from tests.conftest import ClientFactory
+from tests.e2e.test_server import Server, server  # noqa: F401 -- the fixture, for the last test
+from tests.factories import REALIZED, count
+from tests.training_demands.helpers import (
+    SESSIONS,
+    World,
+    demand_url,
+    make_world,
+    new_demand,
+    ok,
+    put_employee,
+    registered_demand,
+)
+
+
+async def demands_of_sixteen(client: httpx.AsyncClient, world: World) -> list[int]:
+    owners = [await put_employee(client) for _ in range(16)]
+    return [(await new_demand(client, world, ownerId=owner["id"]))["id"] for owner in owners]
+
+
+async def race_for_the_last_seat(client: httpx.AsyncClient) -> None:
+    world = await make_world(client, capacity=2)
+    await registered_demand(client, world)  # one seat left
+    demands = await demands_of_sixteen(client, world)
+    body = {"sessionId": world.session["id"]}
+
+    answers = await asyncio.gather(*(client.post(demand_url(d, "register"), json=body) for d in demands))
+
+    assert sorted(answer.status_code for answer in answers) == [200] + [409] * 15
+    assert all("full" in a.json()["detail"] for a in answers if a.status_code == 409)
+    assert (await ok(await client.get(f"{SESSIONS}/{world.session['id']}")))["registeredCount"] == 2
+    registered = await client.get(
+        demand_url(0).rsplit("/", 1)[0], params={"states": "Registered", "fields.root": "count"}
+    )
+    assert registered.json()["count"] == 2
+
+
+async def test_sixteen_registrations_for_the_last_seat_one_wins(make_committed_client: ClientFactory) -> None:
+    await race_for_the_last_seat(await make_committed_client("write"))
+
+
+async def test_the_last_seat_across_two_workers(server: Server) -> None:  # noqa: F811 -- the fixture
+    headers = {"Authorization": f"lucca application={server.key}"}
+    async with httpx.AsyncClient(base_url=server.base_url, headers=headers, timeout=30) as client:
+        await race_for_the_last_seat(client)
+
+
+async def test_refusing_and_registering_at_once_one_wins(make_committed_client: ClientFactory) -> None:
+    client = await make_committed_client("write")
+    world = await make_world(client)
+    outcomes = set()
+    for _ in range(8):
+        demand = await new_demand(client, world)
+        refuse, register = await asyncio.gather(
+            client.post(demand_url(demand["id"], "refuse"), json={"reason": "no"}),
+            client.post(demand_url(demand["id"], "register"), json={"sessionId": world.session["id"]}),
+        )
+        assert sorted((refuse.status_code, register.status_code)) == [200, 409]
+        final = await ok(await client.get(demand_url(demand["id"])))
+        winner = "refused" if refuse.status_code == 200 else "registered"
+        assert final["state"] == ("Invalid" if winner == "refused" else "Registered")
+        outcomes.add(winner)
+    registered = await client.get(
+        demand_url(0).rsplit("/", 1)[0], params={"states": "Registered", "fields.root": "count"}
+    )
+    session = await ok(await client.get(f"{SESSIONS}/{world.session['id']}"))
+    assert session["registeredCount"] == registered.json()["count"]  # no seat taken by a refused demand
+
+
+async def test_attendance_sent_twice_at_once_records_once(make_committed_client: ClientFactory) -> None:
+    client = await make_committed_client("write")
+    world = await make_world(client)
+    demands = [
+        await registered_demand(client, world, ownerId=(await put_employee(client))["id"]) for _ in range(5)
+    ]
+    body = {"items": [{"demandId": d["id"], "hasAttended": True} for d in demands]}
+    url = f"{SESSIONS}/{world.session['id']}/attendance"
+
+    first, second = await asyncio.gather(client.post(url, json=body), client.post(url, json=body))
+
+    assert sorted((first.status_code, second.status_code)) == [200, 409]
+    assert await count(client, REALIZED) == 5

@@ -1,0 +1,205 @@
+"""Every transition of a demand, allowed and refused (../shared/workflow.md, "States and statuses")."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.factories import assert_problem, create_training
+from tests.training_demands.helpers import (
+    PLANS,
+    SESSIONS,
+    World,
+    create_session,
+    demand_url,
+    make_world,
+    new_demand,
+    ok,
+    registered_demand,
+)
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient) -> World:
+    return await make_world(client, capacity=3)
+
+
+async def act(client: httpx.AsyncClient, demand_id: int, action: str, body: Any = None) -> httpx.Response:
+    return await client.post(demand_url(demand_id, action), json=body)
+
+
+async def test_prioritising_sets_the_level_and_its_rank(client: httpx.AsyncClient, world: World) -> None:
+    demand = await new_demand(client, world)
+    for level, rank in (("Low", 1), ("High", 3), ("Medium", 2)):
+        prioritized = await ok(await act(client, demand["id"], "prioritization", {"level": level}))
+        assert prioritized["prioritization"]["level"] == level
+        assert prioritized["prioritization"]["name"] == level
+        assert prioritized["prioritization"]["id"] == rank
+        assert prioritized["state"] == "Requested"
+
+
+async def test_a_registered_demand_may_be_prioritised(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    prioritized = await ok(await act(client, demand["id"], "prioritization", {"level": "High"}))
+    assert prioritized["prioritization"]["level"] == "High" and prioritized["state"] == "Registered"
+
+
+async def test_accepting_puts_the_demand_in_a_plan_pending_registration(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await new_demand(client, world)
+    accepted = await ok(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}))
+
+    assert accepted["state"] == "Requested" and accepted["status"] == "PendingRegistration"
+    assert accepted["plan"] == {"id": world.plan["id"], "name": "Plan 2026", "startOn": "2026-01-01"}
+    assert_problem(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}), 409)
+
+
+async def test_accepting_into_an_unknown_plan_is_400(client: httpx.AsyncClient, world: World) -> None:
+    demand = await new_demand(client, world)
+    assert_problem(await act(client, demand["id"], "accept", {"planId": 999_999}), 400, "planId")
+    assert_problem(await act(client, demand["id"], "accept", {}), 400, "planId")
+
+
+@pytest.mark.parametrize("accepted_first", [False, True])
+async def test_refusing_a_requested_demand_makes_it_invalid_for_good(
+    client: httpx.AsyncClient, world: World, accepted_first: bool
+) -> None:
+    demand = await new_demand(client, world)
+    if accepted_first:
+        await ok(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}))
+    refused = await ok(await act(client, demand["id"], "refuse", {"reason": "No budget left."}))
+
+    assert refused["state"] == "Invalid" and refused["status"] == "Refused"
+    assert refused["refusalReason"] == "No budget left."
+    for action, body in [
+        ("prioritization", {"level": "Low"}),
+        ("accept", {"planId": world.plan["id"]}),
+        ("refuse", {"reason": "again"}),
+        ("register", {"sessionId": world.session["id"]}),
+        ("unregister", None),
+    ]:
+        problem = assert_problem(await act(client, demand["id"], action, body), 409)
+        assert "Invalid" in problem["detail"]
+
+
+async def test_a_refusal_needs_a_reason(client: httpx.AsyncClient, world: World) -> None:
+    demand = await new_demand(client, world)
+    assert_problem(await act(client, demand["id"], "refuse", {"reason": ""}), 400, "reason")
+    assert_problem(await act(client, demand["id"], "refuse", {}), 400, "reason")
+
+
+async def test_registering_takes_a_seat_and_accepts_into_the_sessions_plan(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await new_demand(client, world)
+    registered = await ok(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}))
+
+    assert registered["state"] == "Registered" and registered["status"] == "Registered"
+    assert registered["registeredOn"] == date.today().isoformat()
+    assert registered["plan"]["id"] == world.plan["id"]
+    session = world.session
+    assert registered["session"] == {
+        "id": session["id"],
+        "durationInHours": 14,
+        "startOn": session["startOn"],
+        "endOn": session["endOn"],
+        "location": {"isOnSite": False, "isRemote": False},
+    }
+    assert (await ok(await client.get(f"{SESSIONS}/{session['id']}")))["registeredCount"] == 1
+    problem = assert_problem(await act(client, demand["id"], "register", {"sessionId": session["id"]}), 409)
+    assert "Registered" in problem["detail"]
+    assert (await ok(await client.get(f"{SESSIONS}/{session['id']}")))["registeredCount"] == 1
+
+
+async def test_a_full_session_takes_no_more(client: httpx.AsyncClient, world: World) -> None:
+    for _ in range(3):
+        await registered_demand(client, world)
+    demand = await new_demand(client, world)
+
+    problem = assert_problem(
+        await act(client, demand["id"], "register", {"sessionId": world.session["id"]}), 409
+    )
+    assert "full" in problem["detail"]
+    assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Requested"
+
+
+async def test_registration_needs_an_open_session_of_the_same_training(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await new_demand(client, world)
+    other_training = await create_training(client)
+    other = await create_session(client, other_training["id"], world.plan["id"])
+    draft = await create_session(client, world.training["id"], world.plan["id"], open_=False)
+
+    assert_problem(await act(client, demand["id"], "register", {"sessionId": other["id"]}), 400, "sessionId")
+    assert_problem(await act(client, demand["id"], "register", {"sessionId": 999_999}), 400, "sessionId")
+    problem = assert_problem(await act(client, demand["id"], "register", {"sessionId": draft["id"]}), 409)
+    assert "Draft" in problem["detail"]
+
+
+async def test_a_closed_session_takes_no_registration_and_keeps_its_own(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    registered = await registered_demand(client, world)
+    await ok(await client.patch(f"{SESSIONS}/{world.session['id']}", json={"status": "Closed"}))
+    demand = await new_demand(client, world)
+
+    assert_problem(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}), 409)
+    assert_problem(await act(client, registered["id"], "unregister"), 409)
+    assert (await ok(await client.get(demand_url(registered["id"]))))["state"] == "Registered"
+
+
+async def test_unregistering_frees_the_seat_and_goes_back_to_pending_registration(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await registered_demand(client, world)
+    back = await ok(await act(client, demand["id"], "unregister"))
+
+    assert back["state"] == "Requested" and back["status"] == "PendingRegistration"
+    assert "session" not in back and "registeredOn" not in back
+    assert back["plan"]["id"] == world.plan["id"]
+    assert (await ok(await client.get(f"{SESSIONS}/{world.session['id']}")))["registeredCount"] == 0
+    assert_problem(await act(client, demand["id"], "unregister"), 409)
+    # Free to register again, on this session or another.
+    again = await ok(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}))
+    assert again["state"] == "Registered"
+
+
+async def test_a_registered_demand_cannot_be_accepted_or_refused(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await registered_demand(client, world)
+    assert_problem(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}), 409)
+    assert_problem(await act(client, demand["id"], "refuse", {"reason": "late"}), 409)
+
+
+async def test_transitions_of_an_unknown_demand_are_404(client: httpx.AsyncClient, world: World) -> None:
+    for action, body in [
+        ("prioritization", {"level": "Low"}),
+        ("refuse", {"reason": "no"}),
+        ("register", {"sessionId": world.session["id"]}),
+        ("unregister", None),
+    ]:
+        assert_problem(await act(client, 987_654, action, body), 404)
+
+
+async def test_bad_bodies_are_400(client: httpx.AsyncClient, world: World) -> None:
+    demand = await new_demand(client, world)
+    assert_problem(await act(client, demand["id"], "prioritization", {"level": "Urgent"}), 400, "level")
+    assert_problem(await act(client, demand["id"], "register", {"sessionId": "1"}), 400, "sessionId")
+
+
+async def test_every_transition_is_in_the_audit_trail(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    events = await ok(
+        await client.get(
+            f"{PLANS.replace('/plans', '/audit-events')}",
+            params={"resourceType": "training-demand", "resourceId": demand["id"]},
+        )
+    )
+    assert [event["action"] for event in events["items"]] == ["create", "update"]
+    assert events["items"][1]["changes"]["state"]["after"] == "Registered"

@@ -1,0 +1,198 @@
+"""Directory rules (workflow contract, "Directory"): records keep the HR system's ids and are written with
+`PUT`, create or replace, so that a nightly sync can send everything again and change nothing.
+
+A replacement that changes nothing writes nothing and records no audit event (as a PATCH that changes
+nothing); a creation records every field, a replacement the fields it changed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, NamedTuple
+
+from talent_training.audit import service as audit
+from talent_training.audit.service import Action
+from talent_training.db.base import utcnow
+from talent_training.db.database import Tx
+from talent_training.db.errors import ReferenceViolation, UniqueViolation
+from talent_training.directory import repository
+from talent_training.directory.repository import EmployeeFilters
+from talent_training.directory.schemas import EmployeePut, UnitPut
+from talent_training.kit.actor import Actor
+from talent_training.kit.paging import Page, PageRequest
+from talent_training.kit.problems import Conflict, NotFound, RuleViolation
+from talent_training.kit.text import fold
+
+DEPARTMENT = "department"
+ESTABLISHMENT = "establishment"
+
+
+class Written(NamedTuple):
+    """A record as a `PUT` left it, and whether the `PUT` created it (201) or replaced it (200)."""
+
+    row: Any
+    created: bool
+
+
+class UnitRow(NamedTuple):
+    id: int
+    name: str
+
+
+# Departments and establishments (`kind`: DEPARTMENT or ESTABLISHMENT, also their audit resource type) -------
+
+
+async def put_unit(tx: Tx, actor: Actor, kind: str, unit_id: int, data: UnitPut) -> Written:
+    """Create or replace; the name is unique within the account (409 on `name`)."""
+    account_id = actor.account_id
+    values = {"account_id": account_id, "id": unit_id, "name": data.name, "now": utcnow()}
+    try:
+        current = await repository.lock_unit(tx, kind, account_id, unit_id)
+        if current is None:
+            if await repository.insert_unit(tx, kind, values):
+                await audit.record(
+                    tx, actor, kind, unit_id, Action.CREATE, audit.created({"name": data.name})
+                )
+                return Written(UnitRow(unit_id, data.name), created=True)
+            # Created meanwhile by a concurrent PUT of the same id, now committed: replace it.
+            current = await repository.lock_unit(tx, kind, account_id, unit_id)
+            assert current is not None  # records are never deleted
+        if changes := audit.changed({"name": current.name}, {"name": data.name}):
+            await repository.update_unit(tx, kind, values)
+            await audit.record(tx, actor, kind, unit_id, Action.UPDATE, changes)
+    except UniqueViolation:
+        raise Conflict(f"Another {kind} of the account is named {data.name!r}.", "name") from None
+    return Written(UnitRow(unit_id, data.name), created=False)
+
+
+async def get_unit(tx: Tx, kind: str, account_id: int, unit_id: int) -> Any:
+    row = await repository.get_unit(tx, kind, account_id, unit_id)
+    if row is None:
+        raise NotFound(f"{kind.capitalize()} {unit_id}")
+    return row
+
+
+async def list_units(tx: Tx, kind: str, account_id: int, request: PageRequest) -> Page[Any]:
+    return await repository.list_units(tx, kind, account_id, request)
+
+
+# Employees --------------------------------------------------------------------------------------------------
+
+
+class EmployeeRow(NamedTuple):
+    """An employee as the employee statements read it (directory/views.py writes it)."""
+
+    id: int
+    login: str
+    first_name: str
+    last_name: str
+    email: str | None
+    department_id: int | None
+    establishment_id: int | None
+    manager_id: int | None
+    manager_first_name: str | None
+    manager_last_name: str | None
+    hired_on: date | None
+    left_on: date | None
+
+
+# The API's names of an employee's fields, and their columns.
+_COLUMNS = {
+    "login": "login",
+    "firstName": "first_name",
+    "lastName": "last_name",
+    "email": "email",
+    "departmentId": "department_id",
+    "establishmentId": "establishment_id",
+    "managerId": "manager_id",
+    "hiredOn": "hired_on",
+    "leftOn": "left_on",
+}
+
+
+def _search_text(data: EmployeePut) -> str:
+    """What `search` looks in: the names both ways round ("Jane Doe" and "Doe Jane" are both found), the
+    login and the email, folded (case and accents)."""
+    names = f"{data.firstName} {data.lastName}\n{data.lastName} {data.firstName}"
+    return fold("\n".join((names, data.login, data.email or "")))
+
+
+async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut) -> Written:
+    """Create or replace the whole employee: a field left out is absent afterwards.
+
+    Its department, establishment and manager must exist in the account (400 on the field); its login is
+    unique within the account (409 on `login`); `leftOn` is not before `hiredOn`. Nobody is their own manager,
+    directly or through others (400 on `managerId`): a sync writes managers first."""
+    account_id = actor.account_id
+    if data.hiredOn is not None and data.leftOn is not None and data.leftOn < data.hiredOn:
+        raise RuleViolation("leftOn", f"must be on or after hiredOn ({data.hiredOn.isoformat()})")
+    if data.managerId == employee_id:
+        raise RuleViolation("managerId", "an employee may not be their own manager")
+
+    current = await repository.lock_employee(tx, account_id, employee_id)
+    if data.managerId is not None and (current is None or current.manager_id != data.managerId):
+        # A new manager may close a loop with another change of manager running meanwhile: one at a time.
+        await repository.lock_manager_changes(tx, account_id)
+    found = await repository.references(
+        tx, account_id, employee_id, data.departmentId, data.establishmentId, data.managerId
+    )
+    if not found.department_found:
+        raise RuleViolation("departmentId", f"department {data.departmentId} does not exist")
+    if not found.establishment_found:
+        raise RuleViolation("establishmentId", f"establishment {data.establishmentId} does not exist")
+    if data.managerId is not None:
+        if found.manager_first_name is None:
+            raise RuleViolation("managerId", f"employee {data.managerId} does not exist")
+        if found.above_manager:
+            raise RuleViolation(
+                "managerId",
+                f"employee {employee_id} already manages employee {data.managerId}, directly or through"
+                " others: a manager may not be managed by their own report (no cycles)",
+            )
+
+    after = {field: getattr(data, field) for field in _COLUMNS}
+    values = {column: after[field] for field, column in _COLUMNS.items()}
+    values |= {
+        "account_id": account_id,
+        "id": employee_id,
+        "search_text": _search_text(data),
+        "now": utcnow(),
+    }
+    created = False
+    try:
+        if current is None:
+            created = await repository.insert_employee(tx, values)
+            if not created:  # created meanwhile by a concurrent PUT of the same id, now committed
+                current = await repository.lock_employee(tx, account_id, employee_id)
+                assert current is not None  # records are never deleted
+        if created:
+            await audit.record(tx, actor, "employee", employee_id, Action.CREATE, audit.created(after))
+        else:
+            before = {field: getattr(current, column) for field, column in _COLUMNS.items()}
+            if changes := audit.changed(before, after):
+                await repository.update_employee(tx, values)
+                await audit.record(tx, actor, "employee", employee_id, Action.UPDATE, changes)
+    except UniqueViolation:
+        raise Conflict(f"Another employee of the account has the login {data.login!r}.", "login") from None
+    except ReferenceViolation:  # records are never deleted: only if one were, between the check and now
+        raise Conflict("The employee's department, establishment or manager changed meanwhile.") from None
+    row = EmployeeRow(
+        employee_id, data.login, data.firstName, data.lastName, data.email,
+        data.departmentId, data.establishmentId,
+        data.managerId, found.manager_first_name, found.manager_last_name,
+        data.hiredOn, data.leftOn,
+    )  # fmt: skip
+    return Written(row, created)
+
+
+async def get_employee(tx: Tx, account_id: int, employee_id: int) -> Any:
+    row = await repository.get_employee(tx, account_id, employee_id)
+    if row is None:
+        raise NotFound(f"Employee {employee_id}")
+    return row
+
+
+async def list_employees(
+    tx: Tx, account_id: int, filters: EmployeeFilters, request: PageRequest
+) -> Page[Any]:
+    return await repository.list_employees(tx, account_id, filters, request)

@@ -1,0 +1,132 @@
+"""Concurrent PUTs, on committed data with the production pool, so that connections really race: the same
+new id written at once, and manager changes that would together close a loop."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from tests.conftest import ClientFactory
+from tests.directory.helpers import EMPLOYEES, UNITS, employee_body, put_employee
+from tests.factories import count
+
+
+@pytest.mark.parametrize("kind", ["department", "establishment"])
+async def test_concurrent_puts_of_the_same_new_unit_create_it_once(
+    make_committed_client: ClientFactory, kind: str
+) -> None:
+    client = await make_committed_client("write")
+
+    responses = await asyncio.gather(
+        *(client.put(f"{UNITS[kind]}/7", json={"name": "Sales"}) for _ in range(16))
+    )
+
+    assert sorted(r.status_code for r in responses) == [200] * 15 + [201], [r.text for r in responses]
+    assert await count(client, UNITS[kind]) == 1
+
+
+async def test_concurrent_puts_of_the_same_new_employee_create_it_once(
+    make_committed_client: ClientFactory,
+) -> None:
+    client = await make_committed_client("write")
+    await put_employee(client, 1, login="boss")
+    body = employee_body(login="jdupont", managerId=1)
+
+    responses = await asyncio.gather(*(client.put(f"{EMPLOYEES}/7", json=body) for _ in range(16)))
+
+    assert sorted(r.status_code for r in responses) == [200] * 15 + [201], [r.text for r in responses]
+    assert await count(client, EMPLOYEES) == 2
+
+
+async def test_concurrent_new_employees_without_a_manager_are_created_once(
+    make_committed_client: ClientFactory,
+) -> None:
+    client = await make_committed_client("write")
+    body = employee_body(login="jdupont")
+
+    responses = await asyncio.gather(*(client.put(f"{EMPLOYEES}/7", json=body) for _ in range(16)))
+
+    assert sorted(r.status_code for r in responses) == [200] * 15 + [201], [r.text for r in responses]
+
+
+async def manager_of(client: httpx.AsyncClient, employee_id: int) -> int | None:
+    body = (await client.get(f"{EMPLOYEES}/{employee_id}")).json()
+    manager: int | None = body.get("manager", {}).get("id")
+    return manager
+
+
+async def test_two_changes_that_would_together_make_a_cycle_do_not_both_succeed(
+    make_committed_client: ClientFactory,
+) -> None:
+    client = await make_committed_client("write")
+    for round_ in range(10):
+        a, b = 2 * round_ + 1, 2 * round_ + 2
+        await put_employee(client, a, login=f"a{a}")
+        await put_employee(client, b, login=f"b{b}")
+
+        a_under_b, b_under_a = await asyncio.gather(
+            client.put(f"{EMPLOYEES}/{a}", json=employee_body(login=f"a{a}", managerId=b)),
+            client.put(f"{EMPLOYEES}/{b}", json=employee_body(login=f"b{b}", managerId=a)),
+        )
+
+        statuses = sorted((a_under_b.status_code, b_under_a.status_code))
+        assert statuses == [200, 400], (a_under_b.text, b_under_a.text)
+        refused = a_under_b if a_under_b.status_code == 400 else b_under_a
+        assert "cycle" in refused.json()["errors"]["managerId"][0]
+        assert [await manager_of(client, a), await manager_of(client, b)] in ([b, None], [None, a])
+
+
+async def test_changes_closing_a_ring_all_at_once_leave_exactly_one_refused(
+    make_committed_client: ClientFactory,
+) -> None:
+    client = await make_committed_client("write")
+    n = 8
+    for employee_id in range(1, n + 1):
+        await put_employee(client, employee_id, login=f"e{employee_id}")
+
+    # Each one under the next, the last under the first: whichever comes last would close the ring.
+    responses = await asyncio.gather(
+        *(
+            client.put(
+                f"{EMPLOYEES}/{employee_id}",
+                json=employee_body(login=f"e{employee_id}", managerId=employee_id % n + 1),
+            )
+            for employee_id in range(1, n + 1)
+        )
+    )
+
+    statuses = [r.status_code for r in responses]
+    assert sorted(statuses) == [200] * (n - 1) + [400], [r.text for r in responses]
+    managers = [await manager_of(client, employee_id) for employee_id in range(1, n + 1)]
+    assert managers.count(None) == 1
+
+
+async def test_concurrent_writes_of_managers_and_their_reports_all_succeed(
+    make_committed_client: ClientFactory,
+) -> None:
+    """Renaming managers while reports are moved under them, and moving the managers themselves: no
+    deadlock, no refusal, every write lands."""
+    client = await make_committed_client("write")
+    for employee_id in range(1, 5):
+        await put_employee(client, employee_id, login=f"m{employee_id}")
+    for employee_id in range(5, 13):
+        await put_employee(client, employee_id, login=f"r{employee_id}", managerId=1)
+
+    writes = (
+        [
+            client.put(f"{EMPLOYEES}/{r}", json=employee_body(login=f"r{r}", managerId=r % 4 + 1))
+            for r in range(5, 13)
+        ]
+        + [
+            client.put(f"{EMPLOYEES}/{m}", json=employee_body(login=f"m{m}-renamed", lastName="Renamed"))
+            for m in range(1, 5)
+        ]
+        + [client.put(f"{EMPLOYEES}/2", json=employee_body(login="m2-moved", managerId=1))]
+    )
+    responses = await asyncio.gather(*writes)
+
+    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+    for r in range(5, 13):
+        assert await manager_of(client, r) == r % 4 + 1

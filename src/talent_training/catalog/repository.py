@@ -54,7 +54,7 @@ async def insert_provider(tx: Tx, account_id: int, name: str, website_href: str 
 
 # Categories ------------------------------------------------------------------------------------------------
 
-_CATEGORY = (Category.id, Category.name, Category.name_translations)
+_CATEGORY = (Category.id, Category.name, Category.name_translations, Category.code)
 _GET_CATEGORY = Query(select(*_CATEGORY).where(Category.account_id == ACCOUNT, Category.id == ID))
 _CATEGORIES = Paged(select(*_CATEGORY).where(Category.account_id == ACCOUNT), Category.id)
 _NEW_CATEGORY = Query(
@@ -63,6 +63,7 @@ _NEW_CATEGORY = Query(
         account_id=ACCOUNT,
         name=bindparam("name"),
         name_translations=bindparam("translations"),
+        code=bindparam("code", type_=String),
         created_at=NOW,
     )
     .returning(*_CATEGORY)
@@ -78,10 +79,21 @@ async def list_categories(tx: Tx, account_id: int, request: PageRequest) -> Page
 
 
 async def insert_category(
-    tx: Tx, account_id: int, name: str, translations: dict[str, str | None], now: datetime
+    tx: Tx,
+    account_id: int,
+    name: str,
+    translations: dict[str, str | None],
+    code: str | None,
+    now: datetime,
 ) -> Any:
     """The new category; `UniqueViolation` when the account has one of that name."""
-    values = {"account_id": account_id, "name": name, "translations": translations, "now": now}
+    values = {
+        "account_id": account_id,
+        "name": name,
+        "translations": translations,
+        "code": code,
+        "now": now,
+    }
     return await tx.one(_NEW_CATEGORY, values)
 
 

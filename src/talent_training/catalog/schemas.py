@@ -57,6 +57,8 @@ Subtitle = Annotated[Text, Field(max_length=1000)]
 Description = Annotated[Text, Field(max_length=6000)]
 WebUrl = Annotated[Text, Field(max_length=2048), AfterValidator(_web_url)]
 Translation = Annotated[Text, Field(max_length=250)]
+# A category's code, as the HR system knows it (the v1 list's `trainingCategoryCode`); not unique.
+CategoryCode = Annotated[Text, Field(min_length=1, max_length=100), AfterValidator(_not_blank)]
 
 
 class Input(BaseModel):
@@ -90,6 +92,7 @@ class CategoryT9n(Input):
 class CategoryCreate(Input):
     name: Name
     t9n: CategoryT9n | None = None
+    code: Annotated[CategoryCode | None, NotNull] = None
 
     def translations(self) -> dict[str, str | None]:
         if self.t9n is None or self.t9n.name is None:

@@ -84,10 +84,12 @@ async def list_providers(tx: Tx, account_id: int, request: PageRequest) -> Page[
 async def create_category(tx: Tx, actor: Actor, data: CategoryCreate) -> Any:
     """A category's name is unique within the account (409), by a database constraint."""
     try:
-        row = await repository.insert_category(tx, actor.account_id, data.name, data.translations(), utcnow())
+        row = await repository.insert_category(
+            tx, actor.account_id, data.name, data.translations(), data.code, utcnow()
+        )
     except UniqueViolation:
         raise Conflict(f"A category named {data.name!r} already exists.", "name") from None
-    fields = {"name": data.name, "t9n": {"name": data.translations()}}
+    fields = {"name": data.name, "t9n": {"name": data.translations()}, "code": data.code}
     await audit.record(tx, actor, "category", row.id, Action.CREATE, audit.created(fields))
     return row
 

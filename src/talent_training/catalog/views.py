@@ -16,7 +16,10 @@ def provider(row: Any) -> dict[str, Any]:
 
 
 def category(row: Any) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "t9n": {"name": dict(row.name_translations)}}
+    out: dict[str, Any] = {"id": row.id, "name": row.name, "t9n": {"name": dict(row.name_translations)}}
+    if row.code is not None:
+        out["code"] = row.code
+    return out
 
 
 def training(row: Any) -> dict[str, Any]:

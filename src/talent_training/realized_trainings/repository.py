@@ -10,13 +10,13 @@ from typing import Any
 from sqlalchemy import Boolean, Date, Integer, and_, bindparam, insert, select, true
 
 from talent_training.catalog.schemas import TrainingState
-from talent_training.catalog.tables import Provider, Training
+from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.base import UTCDateTime
 from talent_training.db.database import Tx
 from talent_training.db.expressions import any_of
-from talent_training.db.paging import Paged, paginate
+from talent_training.db.paging import Paged, SortColumn, paginate
 from talent_training.db.statements import Query
-from talent_training.kit.paging import Page, PageRequest
+from talent_training.kit.paging import Page, PageRequest, Sort
 from talent_training.realized_trainings.tables import RealizedTraining
 
 ACCOUNT = bindparam("account_id", type_=Integer)
@@ -104,6 +104,84 @@ async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest
         "training_ids": filters.training_ids,
         "has_attended": filters.has_attended,
         "ends_before": filters.ends_before,
+        "ends_after": filters.ends_after,
+    }
+    return await paginate(tx, paged, params, request)
+
+
+# Lucca's deprecated v1 list -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class V1Filters:
+    owner_ids: list[int] | None = None
+    session_ids: list[int] | None = None
+    has_attended: bool | None = None
+    ends_after: date | None = None
+
+
+V1_SORTS = ("id", "sessionEndOn")
+
+# The v1 list's flat item, its training, category and provider read in the same statement.
+_V1_ITEM = (
+    select(
+        RealizedTraining.id,
+        RealizedTraining.has_attended,
+        RealizedTraining.training_id,
+        Training.title,
+        Category.code.label("category_code"),
+        Training.provider_id,
+        Provider.name.label("provider_name"),
+        Provider.website_href,
+        RealizedTraining.session_starts_on,
+        RealizedTraining.session_ends_on,
+        RealizedTraining.duration_hundredths,
+        RealizedTraining.training_demand_id,
+        RealizedTraining.owner_id,
+    )
+    .join(Training, _ITS_TRAINING)
+    .outerjoin(Provider, _ITS_PROVIDER)
+    .outerjoin(
+        Category, and_(Category.account_id == Training.account_id, Category.id == Training.category_id)
+    )
+)
+_BY_END_DATE = SortColumn(RealizedTraining.session_ends_on, date.toordinal, date.fromordinal)
+
+
+@cache
+def _v1_list(owners: bool, sessions: bool, attended: bool, after: bool, sort: Sort) -> Paged:
+    conditions = [RealizedTraining.account_id == ACCOUNT]
+    if owners:
+        conditions.append(any_of(RealizedTraining.owner_id, "owner_ids"))
+    if sessions:
+        conditions.append(any_of(RealizedTraining.session_id, "session_ids"))
+    if attended:
+        conditions.append(RealizedTraining.has_attended == bindparam("has_attended", type_=Boolean))
+    if after:
+        conditions.append(RealizedTraining.session_ends_on > bindparam("ends_after", type_=Date))
+    return Paged(
+        _V1_ITEM.where(*conditions),
+        RealizedTraining.id,
+        base=select(RealizedTraining.id).where(*conditions),
+        sort=_BY_END_DATE if sort.field == "sessionEndOn" else None,
+        descending=sort.descending,
+        name="" if sort == Sort() else sort.name,  # by id: the cursors of every other list
+    )
+
+
+async def v1_list(tx: Tx, account_id: int, filters: V1Filters, sort: Sort, request: PageRequest) -> Page[Any]:
+    paged = _v1_list(
+        filters.owner_ids is not None,
+        filters.session_ids is not None,
+        filters.has_attended is not None,
+        filters.ends_after is not None,
+        sort,
+    )
+    params = {
+        "account_id": account_id,
+        "owner_ids": filters.owner_ids,
+        "session_ids": filters.session_ids,
+        "has_attended": filters.has_attended,
         "ends_after": filters.ends_after,
     }
     return await paginate(tx, paged, params, request)

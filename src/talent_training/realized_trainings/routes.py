@@ -1,13 +1,15 @@
-"""HTTP for realized trainings (Lucca v2): parse, call the service, serialise."""
+"""HTTP for realized trainings (Lucca v2, and Lucca's deprecated v1 list): parse, call the service,
+serialise."""
 
 from __future__ import annotations
 
 from starlette.responses import Response
 
 from talent_training.kit.clock import today
+from talent_training.kit.paging import parse_sort
 from talent_training.kit.types import parse_query_bool, parse_query_date
 from talent_training.realized_trainings import service, views
-from talent_training.realized_trainings.repository import Filters
+from talent_training.realized_trainings.repository import V1_SORTS, Filters, V1Filters
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
@@ -16,6 +18,12 @@ from talent_training.web.routing import Routes
 
 routes = Routes("/v2/realized-trainings")
 v1_routes = Routes("/v1/realized-trainings")  # Lucca's deprecated list
+
+# RFC 9745: deprecated since 2026-01-01T00:00:00Z (no sunset date is set); RFC 8288 link to its successor.
+V1_DEPRECATION = {
+    "Deprecation": "@1767225600",
+    "Link": '</talent-training/api/v2/realized-trainings>; rel="successor-version"',
+}
 
 
 @routes.post("", "v2.post-realized-training")
@@ -47,3 +55,18 @@ async def get_realized_training(request: Request) -> Response:
     async with request.read() as tx:
         row = await service.get(tx, request.principal.account_id, realized_training_id)
     return json_response(views.realized_training(row))
+
+
+@v1_routes.get("", "v1.get-realized-trainings", headers=V1_DEPRECATION)  # on every answer, refusals too
+async def list_realized_trainings_v1(request: Request) -> Response:
+    page = await page_request(request)
+    sort = parse_sort(query(request, "sort"), V1_SORTS)
+    filters = V1Filters(
+        owner_ids=id_list(request, "ownerId"),
+        session_ids=id_list(request, "sessionId"),
+        has_attended=parse_query_bool("hasAttended", query(request, "hasAttended")),
+        ends_after=parse_query_date("sessionEndOnAfter", query(request, "sessionEndOnAfter")),
+    )
+    async with request.read() as tx:
+        result = await service.v1_list(tx, request.principal.account_id, filters, sort, page)
+    return await page_response(request, page, result, views.v1_realized_training)

@@ -11,11 +11,11 @@ from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import UniqueViolation
 from talent_training.kit.actor import Actor
-from talent_training.kit.paging import Page, PageRequest
+from talent_training.kit.paging import Page, PageRequest, Sort
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.kit.types import hours_to_hundredths, hundredths_to_json
 from talent_training.realized_trainings import repository
-from talent_training.realized_trainings.repository import Filters
+from talent_training.realized_trainings.repository import Filters, V1Filters
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 
 
@@ -94,3 +94,8 @@ async def get(tx: Tx, account_id: int, realized_training_id: int) -> Any:
 
 async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest) -> Page[Any]:
     return await repository.search(tx, account_id, filters, request)
+
+
+async def v1_list(tx: Tx, account_id: int, filters: V1Filters, sort: Sort, request: PageRequest) -> Page[Any]:
+    """Lucca's deprecated v1 list: the same records, flat, sortable by id or by last day of the session."""
+    return await repository.v1_list(tx, account_id, filters, sort, request)

@@ -30,3 +30,27 @@ def realized_training(row: Any) -> dict[str, Any]:
     if row.session_id is not None:
         out["sessionId"] = row.session_id
     return out
+
+
+def v1_realized_training(row: Any) -> dict[str, Any]:
+    """Lucca's deprecated v1 item: flat, in the documented order; absent values omitted."""
+    out: dict[str, Any] = {
+        "id": row.id,
+        "hasAttended": row.has_attended,
+        "trainingId": row.training_id,
+        "trainingTitle": row.title,
+    }
+    if row.category_code is not None:
+        out["trainingCategoryCode"] = row.category_code
+    if row.provider_id is not None:
+        out["providerId"] = row.provider_id
+        out["providerName"] = row.provider_name
+        if row.website_href is not None:
+            out["providerUrl"] = row.website_href
+    out["sessionStartOn"] = row.session_starts_on.isoformat()
+    out["sessionEndOn"] = row.session_ends_on.isoformat()
+    out["sessionDurationInHours"] = hundredths_to_json(row.duration_hundredths)
+    if row.training_demand_id is not None:
+        out["trainingDemandId"] = row.training_demand_id
+    out["ownerId"] = row.owner_id
+    return out

@@ -17,7 +17,7 @@ request-wide layers (web/observe.py), and a route cannot be served outside it.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from starlette.requests import ClientDisconnect
@@ -35,6 +35,7 @@ Step = Callable[[Request, Endpoint], Awaitable[Response]]
 not. Reads go straight to their endpoint: a step that has nothing to do still costs a call per request."""
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_ROUTE_HEADERS = "talent_training.route_headers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,8 @@ class Route:
     endpoint: Endpoint
     operation_id: str | None  # None: not part of the API document (e.g. the docs page's files)
     permission: Permission
+    # On every answer of the route, its refusals included (e.g. a deprecated route's `Deprecation`).
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Routes:
@@ -54,20 +57,30 @@ class Routes:
         self.routes: list[Route] = []
 
     def route(
-        self, method: str, path: str, operation_id: str | None, permission: Permission | None = None
+        self,
+        method: str,
+        path: str,
+        operation_id: str | None,
+        permission: Permission | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Callable[[Endpoint], Endpoint]:
         needed = permission or (Permission.WRITE if method in _WRITE_METHODS else Permission.READ)
+        extra = tuple((headers or {}).items())
 
         def register(endpoint: Endpoint) -> Endpoint:
-            self.routes.append(Route(method, self.prefix + path, endpoint, operation_id, needed))
+            self.routes.append(Route(method, self.prefix + path, endpoint, operation_id, needed, extra))
             return endpoint
 
         return register
 
     def get(
-        self, path: str, operation_id: str | None, permission: Permission | None = None
+        self,
+        path: str,
+        operation_id: str | None,
+        permission: Permission | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Callable[[Endpoint], Endpoint]:
-        return self.route("GET", path, operation_id, permission)
+        return self.route("GET", path, operation_id, permission, headers)
 
     def post(
         self, path: str, operation_id: str | None, permission: Permission | None = None
@@ -118,7 +131,7 @@ class Mount:
         self.prefix = prefix.rstrip("/")
         self.guard = guard
         self.routes = [
-            Route(r.method, self.prefix + r.path, r.endpoint, r.operation_id, r.permission)
+            Route(r.method, self.prefix + r.path, r.endpoint, r.operation_id, r.permission, r.headers)
             for group in groups
             for r in group.routes
         ]
@@ -199,6 +212,8 @@ class Router:
             return  # the client left while sending its body: nobody to answer
         except Exception as error:
             response = problem_for(error)
+        for name, value in scope.get(_ROUTE_HEADERS, ()):
+            response.headers[name] = value
         await response(scope, receive, send)
 
     async def _answer(self, request: Request) -> Response:
@@ -214,6 +229,8 @@ class Router:
             route = found[0].methods.get("GET" if method == "HEAD" else method)
             if route is not None:
                 scope["route"] = route.path  # logs and metrics name the route, 401s included
+                if route.headers:
+                    scope[_ROUTE_HEADERS] = route.headers
         # Who calls is settled before whether the route exists: a stranger learns nothing of the API.
         principal = None
         if mount.guard is not None:

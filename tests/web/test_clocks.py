@@ -25,7 +25,9 @@ async def slow_or_fast(scope: Scope, receive: Receive, send: Send) -> None:
 
 def limited_client() -> httpx.AsyncClient:
     observed = Observed(
-        slow_or_fast, metrics=None, settings=Settings(request_timeout_s=LIMIT_S, statement_timeout_s=LIMIT_S / 2)
+        slow_or_fast,
+        metrics=None,
+        settings=Settings(request_timeout_s=LIMIT_S, statement_timeout_s=LIMIT_S / 2),
     )
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=observed), base_url="http://test")
 

@@ -91,12 +91,16 @@ async def open_session(
 _SET_REGISTERED = Query(
     update(TrainingSession)
     .where(TrainingSession.id == bindparam("id", type_=Integer))
-    .values(registered_count=bindparam("registered_count", type_=Integer))
+    .values(
+        registered_count=bindparam("registered_count", type_=Integer),
+        confirmed_count=bindparam("confirmed_count", type_=Integer),
+    )
 )
 
 
-async def set_registered(app: TalentTraining, session_id: int, registered: int) -> None:
-    """As if `registered` demands were registered on the session (registration belongs to the training
-    demands: this only sets the count the session keeps)."""
+async def set_registered(app: TalentTraining, session_id: int, registered: int, confirmed: int = 0) -> None:
+    """As if `registered` demands were registered on the session, `confirmed` of them confirmed present at
+    attendance (registration belongs to the training demands: this only sets the counts the session keeps)."""
+    params = {"id": session_id, "registered_count": registered, "confirmed_count": confirmed}
     async with app.database.transaction() as tx:
-        await tx.execute(_SET_REGISTERED, {"id": session_id, "registered_count": registered})
+        await tx.execute(_SET_REGISTERED, params)

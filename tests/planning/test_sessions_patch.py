@@ -196,6 +196,20 @@ async def test_a_session_of_a_training_archived_since_stays_editable(
     assert response.json()["capacity"] == 3
 
 
+async def test_a_draft_of_a_training_archived_since_cannot_be_published(
+    client: httpx.AsyncClient, refs: tuple[int, int]
+) -> None:
+    created = await create_session(client, *refs)
+    await client.patch(f"{TRAININGS}/{refs[0]}", json={"state": "Archived"})
+
+    problem = assert_problem(
+        await patch_session(client, created["id"], {"status": "Open"}), 400, "trainingId"
+    )
+
+    assert "Archived" in problem["errors"]["trainingId"][0]
+    assert (await get(client, created["id"]))["status"] == "Draft"
+
+
 async def test_with_registrations_training_and_plan_are_fixed(
     client: httpx.AsyncClient, app: TalentTraining, refs: tuple[int, int]
 ) -> None:

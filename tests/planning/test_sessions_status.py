@@ -131,7 +131,8 @@ async def test_a_session_is_closed_once_it_has_ended(
 ) -> None:
     create = open_session if publish else create_session
     session = await create(client, *refs, startOn=day(end - 2), endOn=day(end))
-    await set_registered(app, session["id"], 2 if publish else 0)
+    # Attendance taken: the registered were confirmed present.
+    await set_registered(app, session["id"], 2 if publish else 0, confirmed=2 if publish else 0)
 
     response = await patch_session(client, session["id"], {"status": "Closed"})
 

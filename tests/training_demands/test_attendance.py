@@ -145,13 +145,29 @@ async def test_attendance_waits_for_the_end_of_the_session(client: httpx.AsyncCl
     assert tomorrow.isoformat() in problem["detail"]
 
 
-async def test_a_closed_session_takes_no_attendance(client: httpx.AsyncClient, world: World) -> None:
-    demand = await registered_demand(client, world)
-    await ok(await client.patch(f"{SESSIONS}/{world.session['id']}", json={"status": "Closed"}))
+async def test_a_session_is_closed_once_its_attendance_is_taken(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    present = await registered_demand(client, world)
+    absent = await registered_demand(client, world, ownerId=world.colleague["id"])
+    session_url = f"{SESSIONS}/{world.session['id']}"
 
-    body = {"items": [{"demandId": demand["id"], "hasAttended": True}]}
-    assert_problem(await client.post(sheet_url(world), json=body), 409)
-    assert await count(client, REALIZED) == 0
+    problem = assert_problem(await client.patch(session_url, json={"status": "Closed"}), 409, "status")
+    assert "2 registered demand(s) awaiting attendance" in problem["detail"]
+    body = {
+        "items": [
+            {"demandId": present["id"], "hasAttended": True},
+            {"demandId": absent["id"], "hasAttended": False},
+        ]
+    }
+    await ok(await client.post(sheet_url(world), json=body))
+    closed = await ok(await client.patch(session_url, json={"status": "Closed"}))
+    assert closed["status"] == "Closed" and closed["registeredCount"] == 1
+
+    again = {"items": [{"demandId": present["id"], "hasAttended": True}]}
+    problem = assert_problem(await client.post(sheet_url(world), json=again), 409)
+    assert "Closed" in problem["detail"]
+    assert await count(client, REALIZED) == 2
 
 
 async def test_only_demands_registered_on_this_session_are_confirmed(

@@ -141,16 +141,15 @@ async def test_registration_needs_an_open_session_of_the_same_training(
     assert "Draft" in problem["detail"]
 
 
-async def test_a_closed_session_takes_no_registration_and_keeps_its_own(
-    client: httpx.AsyncClient, world: World
-) -> None:
-    registered = await registered_demand(client, world)
+async def test_a_closed_session_takes_no_registration(client: httpx.AsyncClient, world: World) -> None:
     await ok(await client.patch(f"{SESSIONS}/{world.session['id']}", json={"status": "Closed"}))
     demand = await new_demand(client, world)
 
-    assert_problem(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}), 409)
-    assert_problem(await act(client, registered["id"], "unregister"), 409)
-    assert (await ok(await client.get(demand_url(registered["id"]))))["state"] == "Registered"
+    problem = assert_problem(
+        await act(client, demand["id"], "register", {"sessionId": world.session["id"]}), 409
+    )
+    assert "Closed" in problem["detail"]
+    assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Requested"
 
 
 async def test_unregistering_frees_the_seat_and_goes_back_to_pending_registration(

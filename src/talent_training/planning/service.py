@@ -267,7 +267,10 @@ async def update_session(tx: Tx, actor: Actor, session_id: int, patch: SessionPa
         )
     if values["status"] != current.status:
         shown = displayed_status(current.status, current.start_on, current.end_on, today)
-        _check_transition(session_id, shown, values, registered, today)
+        awaiting = registered - current.confirmed_count
+        _check_transition(session_id, shown, values, registered, awaiting, today)
+        if values["status"] == SessionStatus.OPEN:  # published: its training must still be offered
+            await _training_must_be_ready(tx, account_id, values["training_id"])
 
     before, after = _audited(current._asdict()), _audited(values)
     if changes := audit.changed(before, after):
@@ -279,7 +282,7 @@ async def update_session(tx: Tx, actor: Actor, session_id: int, patch: SessionPa
 
 
 def _check_transition(
-    session_id: int, shown: str, values: dict[str, Any], registered: int, today: date
+    session_id: int, shown: str, values: dict[str, Any], registered: int, awaiting: int, today: date
 ) -> None:
     """Draft -> Open publishes; Open -> Draft unpublishes while nobody is registered; Draft or Open -> Closed
     once the session has ended (`endOn <= today`)."""
@@ -288,6 +291,12 @@ def _check_transition(
         raise Conflict(
             f"Session {session_id} is {shown} with {registered} registered: unregister them before taking it "
             "back to Draft.",
+            "status",
+        )
+    if target == SessionStatus.CLOSED and awaiting:
+        raise Conflict(
+            f"Session {session_id} has {awaiting} registered demand(s) awaiting attendance: take attendance "
+            "(or unregister them) before closing it, or they would stay registered for good.",
             "status",
         )
     if target == SessionStatus.CLOSED and values["end_on"] > today:

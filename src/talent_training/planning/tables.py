@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,5 +59,8 @@ class TrainingSession(Base):
     # Demands registered on it (Registered or Realized): counted here, in the row that a registration
     # updates, so that the last seat goes to exactly one of concurrent registrations.
     registered_count: Mapped[int] = mapped_column(Integer)
+    # Of those, the demands confirmed present (Realized): the others still await attendance, and the session
+    # cannot be closed on them.
+    confirmed_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

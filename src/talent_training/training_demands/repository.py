@@ -392,6 +392,15 @@ _FREE_SEATS = Query(
     .values(registered_count=Session.registered_count - bindparam("seats", type_=Integer))
     .returning(Session.id)
 )
+# Attendance taken: the absent give their seats back, the present are counted as confirmed.
+_CONFIRM = Query(
+    update(Session)
+    .where(_THAT_SESSION)
+    .values(
+        registered_count=Session.registered_count - bindparam("absent", type_=Integer),
+        confirmed_count=Session.confirmed_count + bindparam("present", type_=Integer),
+    )
+)
 _SESSION_FACTS = (
     Session.id,
     Session.status,
@@ -418,6 +427,11 @@ async def free_seats(tx: Tx, account_id: int, session_id: int, seats: int) -> bo
     """False when the session is Closed (read-only)."""
     params = {"account_id": account_id, "session_id": session_id, "seats": seats}
     return await tx.one(_FREE_SEATS, params) is not None
+
+
+async def confirm(tx: Tx, account_id: int, session_id: int, present: int, absent: int) -> None:
+    params = {"account_id": account_id, "session_id": session_id, "present": present, "absent": absent}
+    await tx.execute(_CONFIRM, params)
 
 
 async def session(tx: Tx, account_id: int, session_id: int, *, lock: bool = False) -> Any | None:

@@ -157,8 +157,7 @@ async def take_attendance(
     sent); an attended demand is `Realized`, an absent one back to `Requested` (pending registration, free to
     be registered on another session). Once the session is over, and not after it is Closed."""
     account_id = actor.account_id
-    if await repository.session(tx, account_id, session_id) is None:
-        raise NotFound(f"Session {session_id}")
+    _may_take_attendance(await repository.session(tx, account_id, session_id), session_id, today)
     seen: dict[int, int] = {}
     for n, presence in enumerate(presences):
         if presence.demandId in seen:
@@ -180,14 +179,9 @@ async def take_attendance(
                 f"items.{n}.demandId",
                 f"training demand {demand_id} is registered on session {demand.session_id}, not {session_id}",
             )
+    # Read again under its lock: a patch of its dates may have been committed meanwhile.
     session = await repository.session(tx, account_id, session_id, lock=True)
-    assert session is not None  # sessions are never deleted
-    if session.status == "Closed":
-        raise Conflict(f"Session {session_id} is Closed: its attendance can no longer change.")
-    if session.end_on > today:
-        raise Conflict(
-            f"Session {session_id} ends on {session.end_on.isoformat()}: attendance is taken once it is over."
-        )
+    _may_take_attendance(session, session_id, today)
     attended = [p.demandId for p in presences if p.hasAttended]
     absent = [p.demandId for p in presences if not p.hasAttended]
     now = utcnow()
@@ -199,8 +193,7 @@ async def take_attendance(
             "An employee of this session already has a realized training of this training ending on "
             f"{session.end_on.isoformat()}: nothing was recorded."
         ) from None
-    if absent:
-        await repository.free_seats(tx, account_id, session_id, len(absent))
+    await repository.confirm(tx, account_id, session_id, len(attended), len(absent))
     rows = await repository.recorded(tx, account_id, recorded)
     # One event for the whole sheet: who was there, and the records it made.
     sheet = [
@@ -209,6 +202,17 @@ async def take_attendance(
     ]
     await audit.record(tx, actor, "session", session_id, Action.UPDATE, {"attendance": [None, sheet]})
     return rows
+
+
+def _may_take_attendance(session: Any | None, session_id: int, today: date) -> None:
+    if session is None:
+        raise NotFound(f"Session {session_id}")
+    if session.status == "Closed":
+        raise Conflict(f"Session {session_id} is Closed: its attendance can no longer change.")
+    if session.end_on > today:
+        raise Conflict(
+            f"Session {session_id} ends on {session.end_on.isoformat()}: attendance is taken once it is over."
+        )
 
 
 def _this(actor: Actor, demand_id: int) -> dict[str, Any]:

@@ -156,6 +156,7 @@ def upgrade() -> None:
         sa.Column("remote_url", sa.String(length=2048), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("registered_count", sa.Integer(), nullable=False),
+        sa.Column("confirmed_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(

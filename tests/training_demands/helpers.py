@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -21,7 +21,14 @@ DEPARTMENTS = f"{PREFIX}/v1/departments"
 ESTABLISHMENTS = f"{PREFIX}/v1/establishments"
 
 _ids = itertools.count(1000)
-LAST_MONTH = date.today() - timedelta(days=40)
+
+
+def today() -> date:
+    """Today as the service sees it: tests run it in UTC (tests/conftest.py), whatever the machine's zone."""
+    return datetime.now(UTC).date()
+
+
+LAST_MONTH = today() - timedelta(days=40)
 
 
 def demand_url(demand_id: int, action: str = "") -> str:
@@ -104,6 +111,10 @@ async def new_demand(client: httpx.AsyncClient, world: World, **overrides: Any) 
 
 
 async def registered_demand(client: httpx.AsyncClient, world: World, **overrides: Any) -> dict[str, Any]:
+    """Registered on the world's session; of a new employee unless `ownerId` says (an employee is registered
+    on a session once)."""
+    if "ownerId" not in overrides:
+        overrides["ownerId"] = (await put_employee(client))["id"]
     demand = await new_demand(client, world, **overrides)
     return await ok(
         await client.post(demand_url(demand["id"], "register"), json={"sessionId": world.session["id"]})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ from tests.training_demands.helpers import (
     ok,
     put_employee,
     registered_demand,
+    today,
 )
 
 
@@ -127,12 +128,12 @@ async def test_a_record_that_would_duplicate_one_is_409_and_nothing_is_written(
 
 
 async def test_attendance_waits_for_the_end_of_the_session(client: httpx.AsyncClient, world: World) -> None:
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = today() + timedelta(days=1)
     session = await create_session(
         client,
         world.training["id"],
         world.plan["id"],
-        startOn=date.today().isoformat(),
+        startOn=today().isoformat(),
         endOn=tomorrow.isoformat(),
     )
     demand = await new_demand(client, world)
@@ -236,8 +237,8 @@ async def test_an_absent_employee_may_register_on_another_session(
         client,
         world.training["id"],
         world.plan["id"],
-        startOn=(date.today() - timedelta(days=3)).isoformat(),
-        endOn=(date.today() - timedelta(days=2)).isoformat(),
+        startOn=(today() - timedelta(days=3)).isoformat(),
+        endOn=(today() - timedelta(days=2)).isoformat(),
     )
     await ok(await client.post(demand_url(demand["id"], "register"), json={"sessionId": later["id"]}))
     url = f"{SESSIONS}/{later['id']}/attendance"
@@ -247,3 +248,40 @@ async def test_an_absent_employee_may_register_on_another_session(
 
     assert recorded["items"][0]["hasAttended"] is True
     assert await count(client, REALIZED, ownerIds=owner["id"]) == 2
+
+
+async def test_after_attendance_the_session_keeps_what_its_records_copied(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await registered_demand(client, world)
+    await ok(
+        await client.post(
+            sheet_url(world), json={"items": [{"demandId": demand["id"], "hasAttended": False}]}
+        )
+    )
+    url = f"{SESSIONS}/{world.session['id']}"
+    for patch, field in [
+        ({"startOn": "2020-01-01"}, "startOn"),
+        ({"endOn": today().isoformat()}, "endOn"),
+        ({"durationInHours": 1}, "durationInHours"),
+    ]:
+        assert_problem(await client.patch(url, json=patch), 409, field)
+    moved = await ok(await client.patch(url, json={"capacity": 30, "location": {"isRemote": True}}))
+    assert moved["capacity"] == 30 and moved["location"]["isRemote"] is True
+
+
+async def test_an_absent_employee_cannot_be_registered_on_that_session_again(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await registered_demand(client, world)
+    await ok(
+        await client.post(
+            sheet_url(world), json={"items": [{"demandId": demand["id"], "hasAttended": False}]}
+        )
+    )
+
+    again = await client.post(demand_url(demand["id"], "register"), json={"sessionId": world.session["id"]})
+
+    problem = assert_problem(again, 409, "sessionId")
+    assert "already has a realized training" in problem["detail"]
+    assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Requested"

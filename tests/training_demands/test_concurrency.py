@@ -12,6 +12,10 @@ from tests.conftest import ClientFactory
 from tests.e2e.test_server import Server, server  # noqa: F401 -- the fixture, for the last test
 from tests.factories import REALIZED, count
 from tests.training_demands.helpers import (
+    DEMANDS,
+    DEMANDS_V2,
+    DEPARTMENTS,
+    EMPLOYEES,
     SESSIONS,
     World,
     demand_url,
@@ -88,3 +92,28 @@ async def test_attendance_sent_twice_at_once_records_once(make_committed_client:
 
     assert sorted((first.status_code, second.status_code)) == [200, 409]
     assert await count(client, REALIZED) == 5
+
+
+async def test_a_move_and_new_demands_at_once_never_leave_a_stale_department(
+    make_committed_client: ClientFactory,
+) -> None:
+    client = await make_committed_client("write")
+    world = await make_world(client)
+    owner = world.owner
+    body = {"login": f"user{owner['id']}", "firstName": owner["firstName"], "lastName": owner["lastName"]}
+    other = (await ok(await client.put(f"{DEPARTMENTS}/77001", json={"name": "Moved to"}), 201))["id"]
+    departments = [other, world.department] * 4
+    for department in departments:
+        moved, created = await asyncio.gather(
+            client.put(f"{EMPLOYEES}/{owner['id']}", json={**body, "departmentId": department}),
+            client.post(DEMANDS, json=world.body()),
+        )
+        assert moved.status_code == 200 and created.status_code == 201
+        listed = await client.get(
+            f"{DEMANDS_V2}",
+            params={"departmentIds": department, "ownerId": owner["id"], "fields.root": "count"},
+        )
+        everything = await client.get(
+            f"{DEMANDS_V2}", params={"ownerId": owner["id"], "fields.root": "count"}
+        )
+        assert listed.json()["count"] == everything.json()["count"]  # every demand follows the owner

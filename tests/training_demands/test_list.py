@@ -34,7 +34,7 @@ async def ids(client: httpx.AsyncClient, **params: Any) -> list[int]:
 async def test_filters(client: httpx.AsyncClient, world: World) -> None:
     other_training = await create_training(client)
     mine = await new_demand(client, world)
-    registered = await registered_demand(client, world)
+    registered = await registered_demand(client, world, ownerId=world.owner["id"])
     colleagues = await new_demand(
         client, world, ownerId=world.colleague["id"], trainingId=other_training["id"]
     )
@@ -59,6 +59,14 @@ async def test_filters(client: httpx.AsyncClient, world: World) -> None:
     assert await ids(client, isSessionPlanned="true") == [registered["id"]]
     assert await ids(client, isSessionPlanned="false") == [mine["id"], colleagues["id"], refused["id"]]
     assert await ids(client, departmentIds=world.department, states="Requested") == [mine["id"]]
+    # The repeated form, and a mix of both forms.
+    both = [world.owner["id"], world.colleague["id"]]
+    assert await ids(client, ownerId=both) == everyone
+    assert await ids(client, departmentIds=[world.department]) == [mine["id"], registered["id"]]
+    owners = f"ownerId={world.owner['id']}&ownerId={world.colleague['id']}"
+    mixed = f"{owners}&states=Requested,Registered&states=Invalid"
+    page = await ok(await client.get(f"{DEMANDS_V2}?{mixed}"))
+    assert [item["id"] for item in page["items"]] == everyone
 
 
 async def test_the_department_filter_follows_the_owner_when_they_move(
@@ -84,6 +92,9 @@ async def test_the_department_filter_follows_the_owner_when_they_move(
         ({"sort": "owner"}, "sort"),
         ({"isSessionPlanned": "yes"}, "isSessionPlanned"),
         ({"departmentIds": "x"}, "departmentIds"),
+        ({"states": "Requested,Requested"}, "states"),
+        ({"states": " Requested"}, "states"),
+        ({"prioritizationLevels": "Low,Low"}, "prioritizationLevels"),
     ],
 )
 async def test_bad_parameters_are_400(client: httpx.AsyncClient, params: dict[str, str], field: str) -> None:
@@ -159,3 +170,14 @@ async def test_count_and_other_accounts(
         await new_demand(client, world)
     assert (await ok(await client.get(DEMANDS_V2, params={"fields.root": "count", "limit": 1})))["count"] == 3
     assert (await ok(await stranger.get(DEMANDS_V2, params={"fields.root": "count"})))["count"] == 0
+
+
+async def test_a_realized_demand_counts_as_planned(client: httpx.AsyncClient, world: World) -> None:
+    demand = await registered_demand(client, world)
+    sheet = {"items": [{"demandId": demand["id"], "hasAttended": True}]}
+    await ok(
+        await client.post(f"/talent-training/api/v1/sessions/{world.session['id']}/attendance", json=sheet)
+    )
+
+    assert await ids(client, isSessionPlanned="true") == [demand["id"]]
+    assert await ids(client, isSessionPlanned="true", states="Realized") == [demand["id"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -18,8 +18,12 @@ from tests.training_demands.helpers import (
     make_world,
     new_demand,
     ok,
+    put_employee,
     registered_demand,
+    today,
 )
+
+AUDIT_EVENTS = "/talent-training/api/v1/audit-events"
 
 
 @pytest.fixture
@@ -99,7 +103,7 @@ async def test_registering_takes_a_seat_and_accepts_into_the_sessions_plan(
     registered = await ok(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}))
 
     assert registered["state"] == "Registered" and registered["status"] == "Registered"
-    assert registered["registeredOn"] == date.today().isoformat()
+    assert registered["registeredOn"] == today().isoformat()
     assert registered["plan"]["id"] == world.plan["id"]
     session = world.session
     assert registered["session"] == {
@@ -202,3 +206,82 @@ async def test_every_transition_is_in_the_audit_trail(client: httpx.AsyncClient,
     )
     assert [event["action"] for event in events["items"]] == ["create", "update"]
     assert events["items"][1]["changes"]["state"]["after"] == "Registered"
+
+
+async def test_the_remaining_cells_of_the_transition_table(client: httpx.AsyncClient, world: World) -> None:
+    pending = await new_demand(client, world)
+    assert_problem(await act(client, pending["id"], "unregister"), 409)  # PendingApproval: not registered
+    accepted = await new_demand(client, world)
+    await ok(await act(client, accepted["id"], "accept", {"planId": world.plan["id"]}))
+    prioritized = await ok(await act(client, accepted["id"], "prioritization", {"level": "Medium"}))
+    assert (
+        prioritized["status"] == "PendingRegistration" and prioritized["prioritization"]["level"] == "Medium"
+    )
+
+
+async def test_registration_on_an_open_or_running_session(client: httpx.AsyncClient, world: World) -> None:
+    later = today() + timedelta(days=30)
+    upcoming = await create_session(
+        client, world.training["id"], world.plan["id"], startOn=later.isoformat(), endOn=later.isoformat()
+    )
+    running = await create_session(
+        client,
+        world.training["id"],
+        world.plan["id"],
+        startOn=(today() - timedelta(days=1)).isoformat(),
+        endOn=(today() + timedelta(days=1)).isoformat(),
+    )
+    assert (upcoming["status"], running["status"]) == ("Open", "Running")
+    for session in (upcoming, running):
+        demand = await new_demand(client, world, ownerId=(await put_employee(client))["id"])
+        registered = await ok(await act(client, demand["id"], "register", {"sessionId": session["id"]}))
+        assert registered["session"]["id"] == session["id"]
+
+
+async def test_registering_sets_the_sessions_plan_whatever_the_accepted_one(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    other_plan = await ok(
+        await client.post(PLANS, json={"name": "Plan 2027", "startOn": "2027-01-01", "endOn": "2027-12-31"}),
+        201,
+    )
+    demand = await new_demand(client, world)
+    await ok(await act(client, demand["id"], "accept", {"planId": other_plan["id"]}))
+    registered = await ok(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}))
+    assert registered["plan"]["id"] == world.plan["id"]
+
+
+async def test_an_employee_is_registered_on_a_session_once(client: httpx.AsyncClient, world: World) -> None:
+    await registered_demand(client, world, ownerId=world.owner["id"])
+    second = await new_demand(client, world)
+
+    problem = assert_problem(
+        await act(client, second["id"], "register", {"sessionId": world.session["id"]}), 409
+    )
+    assert "already registered" in problem["detail"]
+    assert (await ok(await client.get(f"{SESSIONS}/{world.session['id']}")))["registeredCount"] == 1
+
+
+async def test_accepting_an_unknown_demand_is_404_whatever_the_plan(client: httpx.AsyncClient) -> None:
+    assert_problem(await act(client, 987_654, "accept", {"planId": 987_654}), 404)
+
+
+async def test_transition_events_say_what_was_before(client: httpx.AsyncClient, world: World) -> None:
+    demand = await new_demand(client, world)
+    await ok(await act(client, demand["id"], "prioritization", {"level": "Low"}))
+    await ok(await act(client, demand["id"], "prioritization", {"level": "High"}))
+    await ok(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}))
+    await ok(await act(client, demand["id"], "unregister"))
+
+    events = await ok(
+        await client.get(
+            AUDIT_EVENTS, params={"resourceType": "training-demand", "resourceId": demand["id"], "limit": 100}
+        )
+    )
+    changes = [event["changes"] for event in events["items"][1:]]
+    assert changes[0] == {"prioritization.level": {"before": None, "after": "Low"}}
+    assert changes[1] == {"prioritization.level": {"before": "Low", "after": "High"}}
+    assert changes[2]["sessionId"] == {"before": None, "after": world.session["id"]}
+    assert changes[2]["state"] == {"before": "Requested", "after": "Registered"}
+    assert changes[3]["sessionId"] == {"before": world.session["id"], "after": None}
+    assert changes[3]["status"] == {"before": "Registered", "after": "PendingRegistration"}

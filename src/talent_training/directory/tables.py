@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, ForeignKeyConstraint, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from talent_training.db.base import Base, UTCDateTime
@@ -45,6 +55,8 @@ class Employee(Base):
         Index("ix_employees_department", "account_id", "department_id", "id"),
         Index("ix_employees_establishment", "account_id", "establishment_id", "id"),
         Index("ix_employees_manager", "account_id", "manager_id", "id"),
+        CheckConstraint("manager_id IS NULL OR manager_id <> id", name="not_own_manager"),
+        CheckConstraint("left_on IS NULL OR hired_on IS NULL OR left_on >= hired_on", name="dates"),
     )
 
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"), primary_key=True)

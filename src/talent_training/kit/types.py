@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from enum import StrEnum
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BeforeValidator, Field, StrictInt
 
@@ -135,3 +136,24 @@ def parse_id_list(name: str, values: list[str] | None) -> list[int] | None:
     if len(set(ids)) != len(ids):  # the contract's `uniqueItems`
         raise RuleViolation(name, "must not repeat a value")
     return ids
+
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def parse_choice_list(name: str, values: list[str] | None, kind: type[Choice]) -> tuple[Choice, ...] | None:
+    """`states=Requested,Registered&states=Invalid`: an enum array, repeated or comma-separated as id lists
+    are, and like them a set (a repeated value is 400, the contract's `uniqueItems`). In the enum's order."""
+    if not values:
+        return None
+    found: list[Choice] = []
+    for value in values:
+        for part in value.split(","):
+            try:
+                found.append(kind(part))
+            except ValueError:
+                choices = ", ".join(kind)
+                raise RuleViolation(name, f"unknown value {part[:40]!r}: use {choices}") from None
+    if len(set(found)) != len(found):
+        raise RuleViolation(name, "must not repeat a value")
+    return tuple(member for member in kind if member in found)

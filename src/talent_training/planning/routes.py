@@ -8,9 +8,10 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from talent_training.kit.clock import today
+from talent_training.kit.types import parse_choice_list
 from talent_training.planning import service, views
 from talent_training.planning.repository import SessionFilters
-from talent_training.planning.schemas import PlanCreate, SessionCreate, SessionPatch, parse_statuses
+from talent_training.planning.schemas import PlanCreate, SessionCreate, SessionPatch, SessionStatus
 from talent_training.web.params import id_list, json_body, page_request, path_id
 from talent_training.web.request import Request
 from talent_training.web.responses import json_response, page_response
@@ -57,7 +58,7 @@ async def list_sessions(request: Request) -> Response:
     filters = SessionFilters(
         training_ids=id_list(request, "trainingId"),
         plan_ids=id_list(request, "planId"),
-        statuses=parse_statuses("statuses", request.query_params.getlist("statuses")),
+        statuses=parse_choice_list("statuses", request.query_params.getlist("statuses"), SessionStatus),
     )
     async with request.read() as tx:
         result = await service.list_sessions(

@@ -9,7 +9,6 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from talent_training.catalog.schemas import Input, Name, NotNull, Text, WebUrl
-from talent_training.kit.problems import RuleViolation
 from talent_training.kit.types import INT32_MAX, Hours, Int32Id, LuccaDate
 
 
@@ -90,21 +89,3 @@ class SessionPatch(Input):
     capacity: Capacity | None = None
     location: LocationPatch | None = None
     status: StoredStatus | None = None
-
-
-def parse_statuses(name: str, values: list[str]) -> tuple[SessionStatus, ...] | None:
-    """`statuses=Open,Running&statuses=Draft`: repeated or comma-separated, as array filters are; a set, so a
-    repeated value is refused as repeated ids are (the contract's `uniqueItems`). In the enum's order."""
-    if not values:
-        return None
-    found: list[SessionStatus] = []
-    for value in values:
-        for part in value.split(","):
-            try:
-                found.append(SessionStatus(part))
-            except ValueError:
-                choices = ", ".join(SessionStatus)
-                raise RuleViolation(name, f"{part[:40]!r} is not a status: use {choices}") from None
-    if len(set(found)) != len(found):
-        raise RuleViolation(name, "must not repeat a value")
-    return tuple(status for status in SessionStatus if status in found)

@@ -99,6 +99,15 @@ async def list_plans(tx: Tx, account_id: int, request: PageRequest) -> Page[Any]
 # Sessions --------------------------------------------------------------------------------------------------
 
 
+# What a session's realized trainings copy from it (training_demands/service.py `take_attendance`).
+_IN_THE_RECORDS = (
+    ("trainingId", "training_id"),
+    ("startOn", "start_on"),
+    ("endOn", "end_on"),
+    ("durationInHours", "duration_hundredths"),
+)
+
+
 def _audited(values: dict[str, Any]) -> dict[str, Any]:
     """A session's writable fields as the API names them, for the audit trail."""
     location: dict[str, Any] = {"isOnSite": values["is_on_site"], "isRemote": values["is_remote"]}
@@ -239,6 +248,14 @@ async def update_session(tx: Tx, actor: Actor, session_id: int, patch: SessionPa
         raise Conflict(f"Session {session_id} is Closed: a closed session can no longer be changed.")
     values = _merged(current, patch)
     registered = current.registered_count
+    if current.recorded_count:  # realized trainings carry these: they no longer change
+        for field, column in _IN_THE_RECORDS:
+            if values[column] != getattr(current, column):
+                raise Conflict(
+                    f"Session {session_id} has its attendance recorded: its {field} is in the realized "
+                    "trainings it produced and can no longer change.",
+                    field,
+                )
 
     if values["end_on"] < values["start_on"]:
         if "endOn" in patch.model_fields_set or "startOn" not in patch.model_fields_set:

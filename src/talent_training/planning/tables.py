@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     Boolean,
+    CheckConstraint,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
@@ -23,7 +24,10 @@ from talent_training.db.base import Base, UTCDateTime
 
 class Plan(Base):
     __tablename__ = "plans"
-    __table_args__ = (UniqueConstraint("account_id", "id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "id"),
+        CheckConstraint("end_on >= start_on", name="dates"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id"))
@@ -41,6 +45,16 @@ class TrainingSession(Base):
         ForeignKeyConstraint(["account_id", "plan_id"], ["plans.account_id", "plans.id"]),
         Index("ix_training_sessions_training", "account_id", "training_id", "id"),
         Index("ix_training_sessions_plan", "account_id", "plan_id", "id"),
+        # What the services keep true, kept true by the database too.
+        CheckConstraint("end_on >= start_on", name="dates"),
+        CheckConstraint("duration_hundredths > 0", name="duration"),
+        CheckConstraint(
+            "registered_count >= 0 AND confirmed_count >= 0 AND confirmed_count <= registered_count",
+            name="counts",
+        ),
+        CheckConstraint(
+            "capacity IS NULL OR (capacity >= 1 AND registered_count <= capacity)", name="capacity"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -62,5 +76,8 @@ class TrainingSession(Base):
     # Of those, the demands confirmed present (Realized): the others still await attendance, and the session
     # cannot be closed on them.
     confirmed_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # Realized trainings recorded from it, present or absent: they carry its training, dates and duration,
+    # which can then no longer change.
+    recorded_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -5,7 +5,7 @@ UPDATE, so that of two racing transitions exactly one finds the state it expects
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -273,10 +273,15 @@ _THIS = and_(TrainingDemand.account_id == ACCOUNT, TrainingDemand.id == ID)
 _LOCK = Query(
     select(
         TrainingDemand.id,
+        TrainingDemand.owner_id,
+        TrainingDemand.training_id,
         TrainingDemand.state,
         TrainingDemand.status,
-        TrainingDemand.training_id,
+        TrainingDemand.plan_id,
         TrainingDemand.session_id,
+        TrainingDemand.registered_on,
+        TrainingDemand.prioritization_rank,
+        TrainingDemand.refusal_reason,
     )
     .where(_THIS)
     .with_for_update()
@@ -384,7 +389,7 @@ _TAKE_SEAT = Query(
         or_(Session.capacity.is_(None), Session.registered_count < Session.capacity),
     )
     .values(registered_count=Session.registered_count + 1)
-    .returning(Session.plan_id)
+    .returning(Session.plan_id, Session.end_on)
 )
 _FREE_SEATS = Query(
     update(Session)
@@ -399,6 +404,9 @@ _CONFIRM = Query(
     .values(
         registered_count=Session.registered_count - bindparam("absent", type_=Integer),
         confirmed_count=Session.confirmed_count + bindparam("present", type_=Integer),
+        recorded_count=Session.recorded_count
+        + bindparam("present", type_=Integer)
+        + bindparam("absent", type_=Integer),
     )
 )
 _SESSION_FACTS = (
@@ -415,12 +423,27 @@ _SESSION = Query(select(*_SESSION_FACTS).where(_THAT_SESSION))
 _LOCK_SESSION = Query(select(*_SESSION_FACTS).where(_THAT_SESSION).with_for_update())
 
 
-async def take_seat(tx: Tx, account_id: int, session_id: int, training_id: int) -> int | None:
-    """The session's plan once a seat is taken; None when it is not open, of another training, or full."""
-    plan_id: int | None = await tx.value(
-        _TAKE_SEAT, {"account_id": account_id, "session_id": session_id, "training_id": training_id}
+async def take_seat(tx: Tx, account_id: int, session_id: int, training_id: int) -> Any | None:
+    """The session's plan and last day once a seat is taken; None when it is not open, of another training,
+    or full."""
+    params = {"account_id": account_id, "session_id": session_id, "training_id": training_id}
+    return await tx.one(_TAKE_SEAT, params)
+
+
+_RECORD_EXISTS = Query(
+    select(RealizedTraining.id).where(
+        RealizedTraining.account_id == ACCOUNT,
+        RealizedTraining.owner_id == bindparam("owner_id", type_=Integer),
+        RealizedTraining.training_id == TRAINING,
+        RealizedTraining.session_ends_on == bindparam("ends_on", type_=Date),
     )
-    return plan_id
+)
+
+
+async def has_record(tx: Tx, account_id: int, owner_id: int, training_id: int, ends_on: date) -> bool:
+    """Whether the employee has a realized training of the training ending that day (Lucca's unique rule)."""
+    params = {"account_id": account_id, "owner_id": owner_id, "training_id": training_id, "ends_on": ends_on}
+    return await tx.one(_RECORD_EXISTS, params) is not None
 
 
 async def free_seats(tx: Tx, account_id: int, session_id: int, seats: int) -> bool:

@@ -3,14 +3,11 @@ Parse, call the service, serialise."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from starlette.responses import Response
 
 from talent_training.kit.clock import today
 from talent_training.kit.paging import parse_sort
-from talent_training.kit.problems import RuleViolation
-from talent_training.kit.types import parse_query_bool
+from talent_training.kit.types import parse_choice_list, parse_query_bool
 from talent_training.realized_trainings import views as realized_views
 from talent_training.training_demands import service, views
 from talent_training.training_demands.repository import SORTABLE, Filters
@@ -31,7 +28,6 @@ from talent_training.web.responses import json_response, page_response
 from talent_training.web.routing import Routes
 
 routes = Routes("")
-E = TypeVar("E", DemandState, PrioritizationLevel)
 DEMAND = "Training demand"
 
 
@@ -47,12 +43,14 @@ async def create_training_demand(request: Request) -> Response:
 async def list_training_demands(request: Request) -> Response:
     page = await page_request(request)
     sort = parse_sort(query(request, "sort"), SORTABLE)
-    levels = _choices(request, "prioritizationLevels", PrioritizationLevel)
+    levels = parse_choice_list(
+        "prioritizationLevels", request.query_params.getlist("prioritizationLevels"), PrioritizationLevel
+    )
     filters = Filters(
         owner_ids=id_list(request, "ownerId"),
         session_ids=id_list(request, "sessionId"),
         training_ids=id_list(request, "trainingId"),
-        states=tuple(_choices(request, "states", DemandState) or ()),
+        states=parse_choice_list("states", request.query_params.getlist("states"), DemandState) or (),
         department_ids=id_list(request, "departmentIds"),
         establishment_ids=id_list(request, "establishmentIds"),
         ranks=None if levels is None else [RANKS[level] for level in levels],
@@ -126,19 +124,3 @@ async def take_attendance(request: Request) -> Response:
             tx, request.actor, session_id, list(data.items), today(request.settings.zone)
         )
     return json_response({"items": [realized_views.realized_training(row) for row in rows]})
-
-
-def _choices(request: Request, name: str, kind: type[E]) -> list[E] | None:
-    """An enum array parameter: `states=Requested,Registered` or repeated; an unknown value is 400."""
-    values = request.query_params.getlist(name)
-    if not values:
-        return None
-    chosen = []
-    for value in values:
-        for part in value.split(","):
-            try:
-                chosen.append(kind(part.strip()))
-            except ValueError:
-                allowed = ", ".join(member.value for member in kind)
-                raise RuleViolation(name, f"unknown value {part.strip()!r}: use {allowed}") from None
-    return chosen

@@ -7,7 +7,7 @@ the demand's current state in the detail. Each runs in the request's transaction
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, NoReturn
 
 from talent_training.audit import service as audit
 from talent_training.audit.service import Action
@@ -20,6 +20,7 @@ from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.training_demands import repository
 from talent_training.training_demands.repository import Filters
 from talent_training.training_demands.schemas import (
+    LEVELS,
     RANKS,
     DemandCreate,
     DemandState,
@@ -79,75 +80,99 @@ async def create(tx: Tx, actor: Actor, data: DemandCreate) -> Any:
 
 async def prioritize(tx: Tx, actor: Actor, demand_id: int, level: PrioritizationLevel) -> Any:
     """Allowed while `Requested` or `Registered`."""
-    params = {**_this(actor, demand_id), "rank": RANKS[level], "now": utcnow()}
-    if not await repository.prioritize(tx, params):
-        await _refuse_transition(tx, actor.account_id, demand_id, "prioritised")
-    return await _changed(tx, actor, demand_id, {"prioritization.level": level})
+    demand = await _locked(tx, actor.account_id, demand_id)
+    _allowed(demand, "prioritised", (DemandState.REQUESTED, DemandState.REGISTERED))
+    await repository.prioritize(tx, {**_this(actor, demand_id), "rank": RANKS[level], "now": utcnow()})
+    before = {"prioritization.level": LEVELS.get(demand.prioritization_rank)}
+    return await _changed(tx, actor, demand_id, before, {"prioritization.level": level})
 
 
 async def accept(tx: Tx, actor: Actor, demand_id: int, plan_id: int) -> Any:
     """Into a plan: allowed while `Requested` and pending approval; then it awaits registration."""
+    demand = await _locked(tx, actor.account_id, demand_id)
+    _allowed(demand, "accepted", (DemandState.REQUESTED,), DemandStatus.PENDING_APPROVAL)
     if not await repository.plan_exists(tx, actor.account_id, plan_id):
         raise RuleViolation("planId", f"plan {plan_id} does not exist")
-    params = {**_this(actor, demand_id), "plan_id": plan_id, "now": utcnow()}
-    if not await repository.accept(tx, params):
-        await _refuse_transition(tx, actor.account_id, demand_id, "accepted")
+    await repository.accept(tx, {**_this(actor, demand_id), "plan_id": plan_id, "now": utcnow()})
+    before = {"status": demand.status, "planId": demand.plan_id}
     return await _changed(
-        tx, actor, demand_id, {"status": DemandStatus.PENDING_REGISTRATION, "planId": plan_id}
+        tx, actor, demand_id, before, {"status": DemandStatus.PENDING_REGISTRATION, "planId": plan_id}
     )
 
 
 async def refuse(tx: Tx, actor: Actor, demand_id: int, reason: str) -> Any:
     """Allowed while `Requested`; `Invalid` is final."""
-    params = {**_this(actor, demand_id), "reason": reason, "now": utcnow()}
-    if not await repository.refuse(tx, params):
-        await _refuse_transition(tx, actor.account_id, demand_id, "refused")
-    changes = {"state": DemandState.INVALID, "status": DemandStatus.REFUSED, "refusalReason": reason}
-    return await _changed(tx, actor, demand_id, changes)
+    demand = await _locked(tx, actor.account_id, demand_id)
+    _allowed(demand, "refused", (DemandState.REQUESTED,))
+    await repository.refuse(tx, {**_this(actor, demand_id), "reason": reason, "now": utcnow()})
+    before = {"state": demand.state, "status": demand.status, "refusalReason": demand.refusal_reason}
+    after = {"state": DemandState.INVALID, "status": DemandStatus.REFUSED, "refusalReason": reason}
+    return await _changed(tx, actor, demand_id, before, after)
 
 
 async def register(tx: Tx, actor: Actor, demand_id: int, session_id: int, today: date) -> Any:
     """On an Open, Running or Finished session of the demand's training with a seat left; a demand pending
-    approval is accepted into the session's plan on the way."""
+    approval is accepted into the session's plan on the way. Not when its attendance could never be
+    recorded: the employee already registered on the session by another demand, or already holding a
+    realized training of the training ending that day (both 409)."""
     account_id = actor.account_id
-    demand = await repository.lock(tx, account_id, demand_id)
-    if demand is None:
-        raise NotFound(f"Training demand {demand_id}")
-    if demand.state != DemandState.REQUESTED:
-        raise _not_now(demand_id, demand.state, demand.status, "registered")
-    plan_id = await repository.take_seat(tx, account_id, session_id, demand.training_id)
-    if plan_id is None:
+    demand = await _locked(tx, account_id, demand_id)
+    _allowed(demand, "registered", (DemandState.REQUESTED,))
+    seat = await repository.take_seat(tx, account_id, session_id, demand.training_id)
+    if seat is None:
         await _explain_no_seat(tx, account_id, session_id, demand.training_id)
-    params = {**_this(actor, demand_id), "session_id": session_id, "plan_id": plan_id}
-    await repository.register(tx, {**params, "today": today, "now": utcnow()})
-    changes = {
+    if await repository.has_record(tx, account_id, demand.owner_id, demand.training_id, seat.end_on):
+        raise Conflict(
+            f"Employee {demand.owner_id} already has a realized training of this training ending on "
+            f"{seat.end_on.isoformat()}: their attendance at session {session_id} could not be recorded.",
+            "sessionId",
+        )
+    params = {**_this(actor, demand_id), "session_id": session_id, "plan_id": seat.plan_id}
+    try:
+        await repository.register(tx, {**params, "today": today, "now": utcnow()})
+    except UniqueViolation:
+        raise Conflict(
+            f"Employee {demand.owner_id} is already registered on session {session_id} by another demand.",
+            "sessionId",
+        ) from None
+    before = {
+        "state": demand.state,
+        "status": demand.status,
+        "sessionId": demand.session_id,
+        "planId": demand.plan_id,
+        "registeredOn": demand.registered_on,
+    }
+    after = {
         "state": DemandState.REGISTERED,
         "status": DemandStatus.REGISTERED,
         "sessionId": session_id,
-        "planId": plan_id,
+        "planId": seat.plan_id,
         "registeredOn": today,
     }
-    return await _changed(tx, actor, demand_id, changes)
+    return await _changed(tx, actor, demand_id, before, after)
 
 
 async def unregister(tx: Tx, actor: Actor, demand_id: int) -> Any:
     """Back to `Requested`, pending registration, its seat freed; not from a Closed session."""
     account_id = actor.account_id
-    demand = await repository.lock(tx, account_id, demand_id)
-    if demand is None:
-        raise NotFound(f"Training demand {demand_id}")
-    if demand.state != DemandState.REGISTERED:
-        raise _not_now(demand_id, demand.state, demand.status, "unregistered")
+    demand = await _locked(tx, account_id, demand_id)
+    _allowed(demand, "unregistered", (DemandState.REGISTERED,))
     if not await repository.free_seats(tx, account_id, demand.session_id, 1):
         raise Conflict(f"Session {demand.session_id} is Closed: its registrations can no longer change.")
     await repository.unregister(tx, {**_this(actor, demand_id), "now": utcnow()})
-    changes = {
+    before = {
+        "state": demand.state,
+        "status": demand.status,
+        "sessionId": demand.session_id,
+        "registeredOn": demand.registered_on,
+    }
+    after = {
         "state": DemandState.REQUESTED,
         "status": DemandStatus.PENDING_REGISTRATION,
         "sessionId": None,
         "registeredOn": None,
     }
-    return await _changed(tx, actor, demand_id, changes)
+    return await _changed(tx, actor, demand_id, before, after)
 
 
 async def take_attendance(
@@ -180,8 +205,9 @@ async def take_attendance(
                 f"training demand {demand_id} is registered on session {demand.session_id}, not {session_id}",
             )
     # Read again under its lock: a patch of its dates may have been committed meanwhile.
-    session = await repository.session(tx, account_id, session_id, lock=True)
-    _may_take_attendance(session, session_id, today)
+    session = _may_take_attendance(
+        await repository.session(tx, account_id, session_id, lock=True), session_id, today
+    )
     attended = [p.demandId for p in presences if p.hasAttended]
     absent = [p.demandId for p in presences if not p.hasAttended]
     now = utcnow()
@@ -204,7 +230,7 @@ async def take_attendance(
     return rows
 
 
-def _may_take_attendance(session: Any | None, session_id: int, today: date) -> None:
+def _may_take_attendance(session: Any | None, session_id: int, today: date) -> Any:
     if session is None:
         raise NotFound(f"Session {session_id}")
     if session.status == "Closed":
@@ -213,37 +239,40 @@ def _may_take_attendance(session: Any | None, session_id: int, today: date) -> N
         raise Conflict(
             f"Session {session_id} ends on {session.end_on.isoformat()}: attendance is taken once it is over."
         )
+    return session
 
 
 def _this(actor: Actor, demand_id: int) -> dict[str, Any]:
     return {"account_id": actor.account_id, "id": demand_id}
 
 
-async def _changed(tx: Tx, actor: Actor, demand_id: int, changes: dict[str, Any]) -> Any:
-    await audit.record(
-        tx,
-        actor,
-        RESOURCE,
-        demand_id,
-        Action.UPDATE,
-        {field: [None, value] for field, value in changes.items()},
-    )
+async def _locked(tx: Tx, account_id: int, demand_id: int) -> Any:
+    """The demand, its row locked until the transaction ends: its transitions apply one after the other, each
+    judging the state the previous one left. A demand is locked before its session, on every path."""
+    demand = await repository.lock(tx, account_id, demand_id)
+    if demand is None:
+        raise NotFound(f"Training demand {demand_id}")
+    return demand
+
+
+def _allowed(
+    demand: Any, done: str, states: tuple[DemandState, ...], status: DemandStatus | None = None
+) -> None:
+    if demand.state not in states or (status is not None and demand.status != status):
+        raise Conflict(
+            f"Training demand {demand.id} is {demand.state} ({demand.status}): it cannot be {done}."
+        )
+
+
+async def _changed(
+    tx: Tx, actor: Actor, demand_id: int, before: dict[str, Any], after: dict[str, Any]
+) -> Any:
+    if changes := audit.changed(before, after):
+        await audit.record(tx, actor, RESOURCE, demand_id, Action.UPDATE, changes)
     return await get(tx, actor.account_id, demand_id)
 
 
-async def _refuse_transition(tx: Tx, account_id: int, demand_id: int, done: str) -> None:
-    """Nothing was changed: the demand does not exist (404) or is not in a state that allows it (409)."""
-    current = await repository.get(tx, account_id, demand_id)
-    if current is None:
-        raise NotFound(f"Training demand {demand_id}")
-    raise _not_now(demand_id, current.state, current.status, done)
-
-
-def _not_now(demand_id: int, state: str, status: str, done: str) -> Conflict:
-    return Conflict(f"Training demand {demand_id} is {state} ({status}): it cannot be {done}.")
-
-
-async def _explain_no_seat(tx: Tx, account_id: int, session_id: int, training_id: int) -> None:
+async def _explain_no_seat(tx: Tx, account_id: int, session_id: int, training_id: int) -> NoReturn:
     session = await repository.session(tx, account_id, session_id)
     if session is None:
         raise RuleViolation("sessionId", f"session {session_id} does not exist")

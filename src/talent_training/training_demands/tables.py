@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    CheckConstraint,
     Date,
     ForeignKey,
     ForeignKeyConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,8 +34,22 @@ class TrainingDemand(Base):
         ForeignKeyConstraint(
             ["account_id", "session_id"], ["training_sessions.account_id", "training_sessions.id"]
         ),
+        CheckConstraint("prioritization_rank BETWEEN 0 AND 3", name="rank"),
+        # A session exactly while registered on it or realized from it.
+        CheckConstraint("(session_id IS NOT NULL) = (state IN ('Registered', 'Realized'))", name="session"),
         # Behind each filter and sort of Lucca's list, ending with the id for keyset pages.
         Index("ix_training_demands_owner", "account_id", "owner_id", "id"),
+        # One registration of an employee per session, whatever the demand: both could not be recorded
+        # (realized trainings are unique per employee, training and last day).
+        Index(
+            "uq_training_demands_owner_session",
+            "account_id",
+            "owner_id",
+            "session_id",
+            unique=True,
+            postgresql_where=text("state = 'Registered'"),
+            sqlite_where=text("state = 'Registered'"),
+        ),
         Index("ix_training_demands_training", "account_id", "training_id", "id"),
         Index("ix_training_demands_session", "account_id", "session_id", "id"),
         Index("ix_training_demands_state", "account_id", "state", "id"),

@@ -94,6 +94,7 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["account_id"], ["accounts.id"], name=op.f("fk_plans_account_id_accounts")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_plans")),
+        sa.CheckConstraint("end_on >= start_on", name=op.f("ck_plans_dates")),
         sa.UniqueConstraint("account_id", "id", name=op.f("uq_plans_account_id_id")),
     )
     op.create_table(
@@ -131,6 +132,12 @@ def upgrade() -> None:
             ["account_id"], ["accounts.id"], name=op.f("fk_employees_account_id_accounts")
         ),
         sa.PrimaryKeyConstraint("account_id", "id", name=op.f("pk_employees")),
+        sa.CheckConstraint(
+            "manager_id IS NULL OR manager_id <> id", name=op.f("ck_employees_not_own_manager")
+        ),
+        sa.CheckConstraint(
+            "left_on IS NULL OR hired_on IS NULL OR left_on >= hired_on", name=op.f("ck_employees_dates")
+        ),
         sa.UniqueConstraint("account_id", "login", name=op.f("uq_employees_account_id_login")),
     )
     with op.batch_alter_table("employees", schema=None) as batch_op:
@@ -157,6 +164,7 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("registered_count", sa.Integer(), nullable=False),
         sa.Column("confirmed_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+        sa.Column("recorded_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
@@ -173,6 +181,16 @@ def upgrade() -> None:
             ["account_id"], ["accounts.id"], name=op.f("fk_training_sessions_account_id_accounts")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_sessions")),
+        sa.CheckConstraint("end_on >= start_on", name=op.f("ck_training_sessions_dates")),
+        sa.CheckConstraint("duration_hundredths > 0", name=op.f("ck_training_sessions_duration")),
+        sa.CheckConstraint(
+            "registered_count >= 0 AND confirmed_count >= 0 AND confirmed_count <= registered_count",
+            name=op.f("ck_training_sessions_counts"),
+        ),
+        sa.CheckConstraint(
+            "capacity IS NULL OR (capacity >= 1 AND registered_count <= capacity)",
+            name=op.f("ck_training_sessions_capacity"),
+        ),
         sa.UniqueConstraint("account_id", "id", name=op.f("uq_training_sessions_account_id_id")),
     )
     with op.batch_alter_table("training_sessions", schema=None) as batch_op:
@@ -230,9 +248,21 @@ def upgrade() -> None:
             ["account_id"], ["accounts.id"], name=op.f("fk_training_demands_account_id_accounts")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_demands")),
+        sa.CheckConstraint("prioritization_rank BETWEEN 0 AND 3", name=op.f("ck_training_demands_rank")),
+        sa.CheckConstraint(
+            "(session_id IS NOT NULL) = (state IN ('Registered', 'Realized'))",
+            name=op.f("ck_training_demands_session"),
+        ),
         sa.UniqueConstraint("account_id", "id", name=op.f("uq_training_demands_account_id_id")),
     )
     with op.batch_alter_table("training_demands", schema=None) as batch_op:
+        batch_op.create_index(
+            "uq_training_demands_owner_session",
+            ["account_id", "owner_id", "session_id"],
+            unique=True,
+            postgresql_where=sa.text("state = 'Registered'"),
+            sqlite_where=sa.text("state = 'Registered'"),
+        )
         batch_op.create_index("ix_training_demands_created", ["account_id", "created_at", "id"], unique=False)
         batch_op.create_index(
             "ix_training_demands_department_rank",
@@ -274,6 +304,7 @@ def downgrade() -> None:
         batch_op.drop_column("code")
 
     with op.batch_alter_table("training_demands", schema=None) as batch_op:
+        batch_op.drop_index("uq_training_demands_owner_session")
         batch_op.drop_index("ix_training_demands_training")
         batch_op.drop_index("ix_training_demands_state")
         batch_op.drop_index("ix_training_demands_session")

@@ -1,0 +1,25 @@
+"""Bulk import and export files: reading CSV and XLSX, their columns, their cells, their problems.
+
+Pure Python: no database, no HTTP. `reading.open_table` streams a file's rows keyed by `columns`;
+`cells` parses each value or raises `CellError`; `problems` names what is wrong, row by row.
+"""
+
+from talent_training.imports.cells import CellError
+from talent_training.imports.columns import EMPLOYEES, REALIZED_TRAININGS, Column, Columns
+from talent_training.imports.problems import FileRefused, ImportProblem, Problems
+from talent_training.imports.reading import FileFormat, Row, Table, open_table
+
+__all__ = [
+    "EMPLOYEES",
+    "REALIZED_TRAININGS",
+    "CellError",
+    "Column",
+    "Columns",
+    "FileFormat",
+    "FileRefused",
+    "ImportProblem",
+    "Problems",
+    "Row",
+    "Table",
+    "open_table",
+]

@@ -1,0 +1,103 @@
+"""The first sheet of an XLSX workbook, row by row, its cells as text written the way a user typed them.
+
+openpyxl's read-only mode streams the sheet's XML; the shared strings table (every distinct text of the
+workbook), though, is read whole, so its size is bounded before anything is read. `data_only` gives the
+values formulas had when the file was last saved.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from collections.abc import Iterator
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+import openpyxl  # type: ignore[import-untyped]
+
+from talent_training.imports.problems import FileRefused, ImportProblem
+
+Workbook = Any  # openpyxl ships no types
+
+# Uncompressed; about 1 M distinct texts of 40 characters. zipfile stops at a member's declared size, so a
+# compressed bomb cannot go past it.
+SHARED_STRINGS_LIMIT = 100 * 1024 * 1024
+
+
+def open_first_sheet(source: object) -> tuple[Workbook, Iterator[tuple[object, ...]]]:
+    """The workbook (to close) and its first worksheet's rows of values, gaps filled with empty rows.
+    `source`: a path or a seekable binary stream."""
+    try:
+        _check_size(source)
+        workbook = openpyxl.load_workbook(source, read_only=True, data_only=True)
+    except FileRefused:
+        raise
+    except Exception as error:  # zip, XML or workbook structure: all mean the same to the user
+        raise _unreadable(error) from error
+    sheets = workbook.worksheets
+    if not sheets:
+        workbook.close()
+        raise FileRefused([ImportProblem(None, None, None, "the workbook has no worksheet")])
+    sheet = sheets[0]
+    # The size a file declares may be wrong (some writers never update it): read every row there is.
+    sheet.reset_dimensions()
+    rows: Iterator[tuple[object, ...]] = sheet.iter_rows(values_only=True)
+    return workbook, rows
+
+
+def next_row(rows: Iterator[tuple[object, ...]], number: int) -> tuple[object, ...] | None:
+    """The next row, None at the end; a damaged sheet is refused at the row it breaks."""
+    try:
+        return next(rows, None)
+    except Exception as error:
+        raise FileRefused(
+            [ImportProblem(number, None, None, f"the sheet cannot be read here ({error})")]
+        ) from error
+
+
+def _check_size(source: Any) -> None:
+    with zipfile.ZipFile(source) as archive:
+        for member in archive.infolist():
+            if (
+                member.filename.lower().endswith("sharedstrings.xml")
+                and member.file_size > SHARED_STRINGS_LIMIT
+            ):
+                limit = SHARED_STRINGS_LIMIT // (1024 * 1024)
+                message = f"the workbook's texts take more than {limit} MiB: split it, or save it as CSV"
+                raise FileRefused([ImportProblem(None, None, None, message)])
+
+
+def _unreadable(error: Exception) -> FileRefused:
+    return FileRefused([ImportProblem(None, None, None, f"not a readable XLSX workbook ({error})")])
+
+
+def cell_text(value: object) -> str:
+    """A cell's value as the user typed it: dates ISO, numbers without a spurious `.0`, true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat(sep=" ")
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, timedelta):  # a duration format such as [h]:mm
+        return str(value)
+    return str(value)
+
+
+def _number(value: float) -> str:
+    """Excel keeps 15 significant digits (so shows 0.1 + 0.2 as 0.3); written out without an exponent."""
+    if not math.isfinite(value):
+        return str(value)
+    text = format(Decimal(f"{value:.15g}"), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text

@@ -10,6 +10,7 @@ import pytest
 from tests.factories import assert_problem, create_training
 from tests.training_demands.helpers import (
     DEMANDS_V2,
+    DEPARTMENTS,
     EMPLOYEES,
     World,
     demand_url,
@@ -17,6 +18,7 @@ from tests.training_demands.helpers import (
     new_demand,
     ok,
     put_employee,
+    put_unit,
     registered_demand,
 )
 
@@ -63,6 +65,8 @@ async def test_filters(client: httpx.AsyncClient, world: World) -> None:
     both = [world.owner["id"], world.colleague["id"]]
     assert await ids(client, ownerId=both) == everyone
     assert await ids(client, departmentIds=[world.department]) == [mine["id"], registered["id"]]
+    empty = await put_unit(client, DEPARTMENTS, "Nobody here")
+    assert await ids(client, departmentIds=f"{empty},{world.department}") == [mine["id"], registered["id"]]
     owners = f"ownerId={world.owner['id']}&ownerId={world.colleague['id']}"
     mixed = f"{owners}&states=Requested,Registered&states=Invalid"
     page = await ok(await client.get(f"{DEMANDS_V2}?{mixed}"))

@@ -294,6 +294,12 @@ def upgrade() -> None:
 
     _create_triggers()
 
+    if _postgres():
+        # A department's share of the demands decides between reading it by department or by rank: keep a
+        # frequency for every department (and establishment), not only the hundred most common.
+        for column in ("owner_department_id", "owner_establishment_id"):
+            op.execute(f"ALTER TABLE training_demands ALTER COLUMN {column} SET STATISTICS 1000")
+
 
 def downgrade() -> None:
     _drop_triggers()

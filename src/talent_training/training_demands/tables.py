@@ -35,8 +35,11 @@ class TrainingDemand(Base):
             ["account_id", "session_id"], ["training_sessions.account_id", "training_sessions.id"]
         ),
         CheckConstraint("prioritization_rank BETWEEN 0 AND 3", name="rank"),
-        # A session exactly while registered on it or realized from it.
-        CheckConstraint("(session_id IS NOT NULL) = (state IN ('Registered', 'Realized'))", name="session"),
+        # A session exactly while registered on it or realized from it. Not `IN`: PostgreSQL does not read
+        # back its own rendering of an IN on varchar the same, so a restored schema would differ.
+        CheckConstraint(
+            "(session_id IS NOT NULL) = (state = 'Registered' OR state = 'Realized')", name="session"
+        ),
         # Behind each filter and sort of Lucca's list, ending with the id for keyset pages.
         Index("ix_training_demands_owner", "account_id", "owner_id", "id"),
         # One registration of an employee per session, whatever the demand: both could not be recorded

@@ -250,7 +250,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_training_demands")),
         sa.CheckConstraint("prioritization_rank BETWEEN 0 AND 3", name=op.f("ck_training_demands_rank")),
         sa.CheckConstraint(
-            "(session_id IS NOT NULL) = (state IN ('Registered', 'Realized'))",
+            "(session_id IS NOT NULL) = (state = 'Registered' OR state = 'Realized')",
             name=op.f("ck_training_demands_session"),
         ),
         sa.UniqueConstraint("account_id", "id", name=op.f("uq_training_demands_account_id_id")),

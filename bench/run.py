@@ -5,6 +5,11 @@ mock of the seed spec), written to docs/benchmarks.md.
 Everything runs on this machine, over loopback, in one run: the figures are comparable with each other,
 not with another machine's.
 
+The training workflow at scale (issue 10) runs on an account of its own (bench/workflow_data.py, 1 M
+training demands): a manager's list of demands by department, its first and a deep cursor page, and the
+attendance sheet of a 500-person session, on talent-training alone (bench/workflow.py); alone:
+`BENCH_ONLY="demands"`.
+
 Environment (all optional):
 - BENCH_SECONDS (5): length of a throughput sample; BENCH_LATENCY_SECONDS (4): of a one-client sample.
 - BENCH_ROUNDS (3): rounds of the paired scenarios (ours and the raw app, back to back, alternating which
@@ -12,7 +17,8 @@ Environment (all optional):
 - BENCH_WORKERS ("1,2"): the worker counts to run.
 - BENCH_ONLY: comma-separated parts of scenario names to run (e.g. "GET one,POST"), for development; the
   report then goes to bench/results/benchmarks.md, not docs/.
-- BENCH_REUSE=1: keep the database an earlier run loaded (skips 1-2 minutes of loading).
+- BENCH_REUSE=1: keep the database an earlier run loaded (skips 2-3 minutes of loading); it is migrated,
+  and the workflow account loaded if it lacks it.
 - BENCH_PROFILE (1): py-spy one worker of each server under three loads (bench/profiling.py); 0 to skip;
   BENCH_PROFILE_SECONDS (8) and BENCH_PROFILE_CLIENTS (16) shape them.
 - BENCH_REPORT: where to write the report.
@@ -44,11 +50,12 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import profiling
-from bench.explain import explain_list_queries
+from bench import profiling, workflow, workflow_data
+from bench.explain import StatementTimes, explain_demand_lists, explain_list_queries
 from bench.generate import DATA, OWNERS, Loaded, describe, load
 from bench.raw_app import CATEGORIES, PROVIDERS, REALIZED, TRAININGS, cursor_key
-from bench.report import write_report
+from bench.report import WorkflowSection, write_report
+from bench.workflow_data import WORKFLOW_DATA
 from talent_training.accounts.service import issue_api_key
 from talent_training.db.database import Database
 from talent_training.db.migrate import upgrade
@@ -83,6 +90,13 @@ TARGETS = {GET_ONE: 0.6, FIRST_PAGE: 0.5, DEEP_PAGE: 0.5, POST: 0.6}
 # The scenarios of the latency targets (talent-training alone).
 BY_OWNER = "realized trainings by ownerIds (page 1)"
 COUNT = "count of realized trainings under a date range"
+# The training workflow's scenarios (bench/workflow.py), on their own account: talent-training alone.
+DEMANDS_FIRST = f"training demands by department: {FIRST_PAGE}"
+DEMANDS_DEEP = f"training demands by department: {DEEP_PAGE}"
+ATTENDANCE = "training demands: attendance of a 500-person session"
+ATTENDANCE_SHEETS = workflow_data.ATTENDANCE_SESSIONS  # each confirmed once per worker count, then reset
+ATTENDANCE_SEED = 10  # the same sheets for every worker count and every run
+BREAKDOWN_REQUESTS = 20  # per list and page, for the per-list breakdown
 FIRST_REALIZED, DEEP_REALIZED = f"realized trainings: {FIRST_PAGE}", f"realized trainings: {DEEP_PAGE}"
 LISTS = {
     "trainings": TRAININGS,
@@ -462,6 +476,7 @@ async def prepare(database_url: str, reuse: bool) -> dict[str, Any]:
     load_seconds = 0.0
     if reuse:
         say("reusing the loaded database (BENCH_REUSE=1)")
+        await upgrade(engine_url)  # a database loaded before a migration gets its new tables
         connection = await asyncpg.connect(database_url)
         try:
             loaded = await describe(connection)
@@ -474,16 +489,24 @@ async def prepare(database_url: str, reuse: bool) -> dict[str, Any]:
         loaded = await load(database_url)
         load_seconds = time.monotonic() - started
         say(f"loaded in {load_seconds:.1f} s")
+    say(f"loading the account `{workflow_data.ACCOUNT}` ({WORKFLOW_DATA}), unless loaded already")
+    workflow_seconds = await workflow_data.load_into(database_url)
+    if workflow_seconds:
+        say(f"loaded in {workflow_seconds:.1f} s")
     database = Database.connect(engine_url, pool_size=1)
     try:
         async with database.transaction() as tx:
             key = await issue_api_key(tx, name="bench", role="write", account="default", by="bench")
+            workflow_key = await issue_api_key(
+                tx, name="bench", role="write", account=workflow_data.ACCOUNT, by="bench"
+            )
     finally:
         await database.dispose()
     connection = await asyncpg.connect(database_url)
     try:
         versions = {"postgresql": await connection.fetchval("SHOW server_version")}
         next_owner = int(await connection.fetchval("SELECT max(owner_id) FROM realized_trainings")) + 1
+        workflow = await workflow_data.describe(connection)
     finally:
         await connection.close()
     return {
@@ -493,6 +516,9 @@ async def prepare(database_url: str, reuse: bool) -> dict[str, Any]:
         "actor": f"key:{key.prefix}",
         "versions": versions,
         "next_owner": next_owner,
+        "workflow": workflow,
+        "workflow_seconds": workflow_seconds,
+        "workflow_token": workflow_key.token,
     }
 
 
@@ -546,6 +572,76 @@ def _profile(
     return profiles
 
 
+async def _reset_attendance(database_url: str, facts: workflow_data.Workflow) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        put_back = await workflow_data.reset_attendance(connection, facts)
+    finally:
+        await connection.close()
+    if put_back:
+        say(f"the attendance sessions as loaded again ({put_back} demands registered again)")
+
+
+def _demand_lists(server: Server, lists: list[workflow.DemandList], workers: int) -> list[Result]:
+    """The first and the deep page of the managers' lists, each request the next list's: under 16 clients,
+    then with one client in alternating rounds (the deep page's target is judged against the first's)."""
+    first = Scenario(DEMANDS_FIRST, "", workflow.DEMANDS, "paths.lua", tuple(d.first for d in lists))
+    deep = Scenario(DEMANDS_DEEP, "", workflow.DEMANDS, "paths.lua", tuple(d.deep for d in lists))
+    found = [measure(server, first, workers), measure(server, deep, workers)]
+    for round_ in range(1, ROUNDS + 1):
+        for scenario in (first, deep) if round_ % 2 else (deep, first):
+            found.append(measure(server, scenario, workers, clients=1, round_=round_))
+    return found
+
+
+def _breakdown(
+    server: Server, lists: list[workflow.DemandList], workers: int
+) -> list[tuple[workflow.DemandList, float, float]]:
+    """Each list's first and deep page alone, one client (httpx, sequential): which lists cost what."""
+    say(f"per-list breakdown ({BREAKDOWN_REQUESTS} sequential requests per page, {_workers_text(workers)})")
+    return [
+        (
+            listed,
+            workflow.sequential_p50(server.base, server.headers, listed.first, BREAKDOWN_REQUESTS),
+            workflow.sequential_p50(server.base, server.headers, listed.deep, BREAKDOWN_REQUESTS),
+        )
+        for listed in lists
+    ]
+
+
+def _workers_text(workers: int) -> str:
+    return f"{workers} worker{'s' if workers > 1 else ''}"
+
+
+def _attendance(
+    server: Server, facts: workflow_data.Workflow, database_url: str, workers: int
+) -> list[Result]:
+    """Each attendance session's sheet of 500, one call after the other, each timed from the client (its
+    wall time) and on the server (its workers' CPU time)."""
+    sheets = asyncio.run(workflow.attendance_sheets(database_url, facts, seed=ATTENDANCE_SEED))
+    found = []
+    for n, (session, items) in enumerate(sheets.items(), 1):
+        start = [memory_mb(pid)[0] for pid in server.pids]
+        before = scheduled(server.pids)
+        seconds, _status, problem = workflow.post_attendance(server.base, server.headers, session, items)
+        on_cpu, waiting = (b - a for a, b in zip(before, scheduled(server.pids), strict=True))
+        after = [memory_mb(pid) for pid in server.pids]
+        if problem:
+            say(f"attendance of session {session}: {problem}")
+        result = Result(
+            OURS, ATTENDANCE, workers, 1 / seconds, seconds * 1000, seconds * 1000, int(bool(problem)), start,
+            [a[0] for a in after], [a[1] for a in after], 1, n, on_cpu * 1e6, waiting * 1e6,
+        )  # fmt: skip
+        found.append(result)
+        attended = sum(1 for item in items if item["hasAttended"])
+        say(
+            f"{OURS:15} {ATTENDANCE:40} w={workers} session {session} ({attended} of {len(items)} attended):"
+            f" {seconds * 1000:7.1f} ms  cpu {on_cpu * 1000:5.1f} + wait {waiting * 1000:5.1f} ms"
+            + (f"  FAILED: {problem}" if problem else "")
+        )
+    return found
+
+
 def _without_metrics(
     ours: Server, command: list[str], env: dict[str, str], scenario: Scenario
 ) -> list[Result]:
@@ -593,6 +689,11 @@ def main() -> None:
     profiles: list[profiling.Profile] = []
     deep_ids: dict[str, int] = {}
     paired: list[Scenario] = []
+    workflow_facts: workflow_data.Workflow = prepared["workflow"]
+    workflow_headers = {"Authorization": f"lucca application={prepared['workflow_token']}"}
+    wanted_lists = wanted(DEMANDS_FIRST) or wanted(DEMANDS_DEEP)  # the deep page's target needs both
+    demand_lists: list[workflow.DemandList] = []
+    breakdown: list[tuple[workflow.DemandList, float, float]] = []
 
     for workers in WORKERS:
         port, raw_port = free_port(), free_port()
@@ -610,7 +711,7 @@ def main() -> None:
         ):
             ours = Server(OURS, f"http://127.0.0.1:{port}", workers_of(process.pid, workers), headers)
             raw = Server(RAW, f"http://127.0.0.1:{raw_port}", workers_of(raw_process.pid, workers), {})
-            if not paired:
+            if not deep_ids:
                 say("reading the deep cursors (an OFFSET scan each, once)")
                 deep: dict[str, str] = {}
                 for label, path in LISTS.items():
@@ -621,6 +722,8 @@ def main() -> None:
                 expected = len(WORKERS) * (
                     len(paired) * 2 * ROUNDS * (DURATION_S + 0.5) + 2 * (DURATION_S + LATENCY_S + 1)
                     + 2 * ROUNDS * (LATENCY_S + 0.5)
+                    + (2 * (DURATION_S + 0.5) + 2 * ROUNDS * (LATENCY_S + 0.5) if wanted_lists else 0)
+                    + (ATTENDANCE_SHEETS * 2 if wanted(ATTENDANCE) else 0)
                 ) + ((6 * (PROFILE_S + 1) + 2 * ROUNDS * (DURATION_S + 0.5)) if PROFILE and 1 in WORKERS else 0)  # fmt: skip
                 say(
                     f"{len(paired)} paired scenarios, {ROUNDS} rounds: about {expected / 60:.0f} minutes of load"
@@ -654,6 +757,21 @@ def main() -> None:
             for round_ in range(1, ROUNDS + 1):
                 for scenario in pages:
                     results.append(measure(ours, scenario, workers, clients=1, round_=round_))
+            if wanted_lists or wanted(ATTENDANCE):
+                asyncio.run(_reset_attendance(database_url, workflow_facts))  # the workflow account as loaded
+                crew = Server(OURS, ours.base, ours.pids, workflow_headers)
+                if wanted_lists:
+                    if not demand_lists:
+                        say("reading the training-demand lists' sizes and deep cursors")
+                        demand_lists = workflow.demand_lists(crew.base, crew.headers, workflow_facts, DEEP)
+                    workflow.warm(
+                        crew.base, crew.headers, [p for d in demand_lists for p in (d.first, d.deep)]
+                    )
+                    results += _demand_lists(crew, demand_lists, workers)
+                    if not breakdown:
+                        breakdown = _breakdown(crew, demand_lists, workers)
+                if wanted(ATTENDANCE):
+                    results += _attendance(crew, workflow_facts, database_url, workers)
             if PROFILE and workers == 1:
                 profiles = _profile((ours, raw), loaded, training, next_owner)
                 next_owner += 2_000_000
@@ -676,8 +794,16 @@ def main() -> None:
             except RuntimeError as error:  # Prism is context only: its failure loses no figure of ours
                 say(f"no figure for Prism: {error}")
 
+    if wanted_lists or wanted(ATTENDANCE):
+        asyncio.run(_reset_attendance(database_url, workflow_facts))  # left as loaded, for BENCH_REUSE=1
     say("EXPLAIN ANALYZE of the list queries")
     plans = asyncio.run(explain_list_queries(database_url, loaded.account_id, deep_ids))
+    statement_times: list[StatementTimes] = []
+    if demand_lists:
+        demand_plans, statement_times = asyncio.run(
+            explain_demand_lists(database_url, workflow_facts.account_id, demand_lists)
+        )
+        plans |= demand_plans
     versions = dict(prepared["versions"])
     versions.update(
         python=platform.python_version(),
@@ -706,6 +832,22 @@ def main() -> None:
         workers=WORKERS,
         deep=DEEP,
         when=datetime.now(UTC),
+        workflow=(
+            WorkflowSection(
+                WORKFLOW_DATA,
+                float(prepared["workflow_seconds"]),
+                workflow_facts.spread,
+                demand_lists,
+                breakdown,
+                WORKERS[0],
+                ATTENDANCE_SHEETS if wanted(ATTENDANCE) else 0,
+                workflow_data.ATTENDANCE_SIZE,
+                workflow.ATTENDED,
+                statement_times,
+            )
+            if wanted_lists or wanted(ATTENDANCE)
+            else None
+        ),
     )
     say(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 

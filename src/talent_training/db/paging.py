@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeAlias
 
-from sqlalchemy import ColumnElement, Integer, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from talent_training.db.database import Params, Tx
@@ -58,14 +58,21 @@ class Paged:
             columns: tuple[Any, ...] = (key,)
             position: Any = key
             at: Any = cursor
+            later, earlier = (position < at, position > at) if descending else (position > at, position < at)
         else:
             rows = rows.add_columns(sort.column.label("sort_key"))
             columns = (sort.column, key)
             position = tuple_(sort.column, key)
-            at = tuple_(bindparam("sort_cursor", type_=sort.column.type), cursor)
+            value = bindparam("sort_cursor", type_=sort.column.type)
+            at = tuple_(value, cursor)
+            # The row comparison says it all; the plain comparison beside it tells PostgreSQL's planner how
+            # many rows lie beyond the cursor, which it cannot estimate from the row comparison: without it,
+            # a deep page of a small department read 300,000 rows of the rank index (docs/benchmarks.md).
+            before_it = and_(sort.column >= value, position > at)
+            after_it = and_(sort.column <= value, position < at)
+            later, earlier = (after_it, before_it) if descending else (before_it, after_it)
         forward = [c.desc() for c in columns] if descending else list(columns)
         backward = list(columns) if descending else [c.desc() for c in columns]
-        later, earlier = (position < at, position > at) if descending else (position > at, position < at)
         self.first = Query(rows.order_by(*forward).limit(limit).offset(bindparam("offset", type_=Integer)))
         self.after = Query(rows.where(later).order_by(*forward).limit(limit))
         self.before = Query(rows.where(earlier).order_by(*backward).limit(limit))

@@ -70,6 +70,18 @@ async def get(tx: Tx, account_id: int, realized_training_id: int) -> Any | None:
     return await tx.one(_GET, {"account_id": account_id, "id": realized_training_id})
 
 
+_BY_IDS = Query(
+    _WITH_TRAINING.where(RealizedTraining.account_id == ACCOUNT, any_of(RealizedTraining.id, "ids")).order_by(
+        RealizedTraining.id
+    )
+)
+
+
+async def by_ids(tx: Tx, account_id: int, ids: list[int]) -> list[Any]:
+    """Those records (e.g. just recorded by an attendance sheet), in id order."""
+    return await tx.all(_BY_IDS, {"account_id": account_id, "ids": ids})
+
+
 @cache
 def _search(owners: bool, trainings: bool, attended: bool, before: bool, after: bool) -> Paged:
     conditions = [RealizedTraining.account_id == ACCOUNT]

@@ -36,6 +36,7 @@ from talent_training.db.statements import Query
 from talent_training.directory.tables import Employee
 from talent_training.kit.paging import Page, PageRequest, Sort
 from talent_training.planning.tables import Plan, TrainingSession
+from talent_training.realized_trainings import repository as realized_repository
 from talent_training.realized_trainings.tables import RealizedTraining
 from talent_training.training_demands.schemas import DemandState, DemandStatus
 from talent_training.training_demands.tables import TrainingDemand
@@ -530,32 +531,6 @@ _BACK_TO_REQUESTED = Query(
         updated_at=NOW,
     )
 )
-_RECORDED = Query(
-    select(
-        RealizedTraining.id,
-        RealizedTraining.owner_id,
-        RealizedTraining.training_id,
-        RealizedTraining.session_starts_on,
-        RealizedTraining.session_ends_on,
-        RealizedTraining.duration_hundredths,
-        RealizedTraining.has_attended,
-        RealizedTraining.training_demand_id,
-        RealizedTraining.session_id,
-        Training.title,
-        Training.category_id,
-        Training.level,
-        Provider.website_href,
-    )
-    .join(
-        Training,
-        and_(Training.account_id == RealizedTraining.account_id, Training.id == RealizedTraining.training_id),
-    )
-    .outerjoin(
-        Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
-    )
-    .where(RealizedTraining.account_id == ACCOUNT, any_of(RealizedTraining.id, "ids"))
-    .order_by(RealizedTraining.training_demand_id)
-)
 
 
 async def lock_many(tx: Tx, account_id: int, demand_ids: list[int]) -> list[Any]:
@@ -577,4 +552,5 @@ async def record_attendance(
 
 async def recorded(tx: Tx, account_id: int, ids: list[int]) -> list[Any]:
     """Realized trainings as the v2 API shows them (realized_trainings/views.py), in demand order."""
-    return await tx.all(_RECORDED, {"account_id": account_id, "ids": ids})
+    rows = await realized_repository.by_ids(tx, account_id, ids)
+    return sorted(rows, key=lambda row: row.training_demand_id)

@@ -1,6 +1,7 @@
 """Training-demand statements. One joined SELECT answers get and list with everything Lucca's item shows
-(training, provider, author, owner and their manager, plan, session); each transition is one conditional
-UPDATE, so that of two racing transitions exactly one finds the state it expects."""
+(training, provider, author, owner and their manager, plan, session). A transition locks the demand's row
+(`lock`), then writes with an UPDATE that still names the state it leaves: of two racing transitions the
+second waits for the first and finds the state it left."""
 
 from __future__ import annotations
 

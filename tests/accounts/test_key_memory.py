@@ -11,9 +11,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from talent_training.accounts.auth import KeyPrincipal, RememberedKeys
+from talent_training.accounts.auth import KEYS_CHANGED, KEYS_FORGOTTEN, KeyPrincipal, RememberedKeys
 from talent_training.accounts.service import Role
 from talent_training.app import TalentTraining
+from talent_training.db.postgres import acknowledging_name
 from tests.conftest import http_client, new_key
 from tests.factories import TRAININGS
 
@@ -173,6 +174,58 @@ async def test_a_revocation_returns_once_every_process_has_been_told(committed_a
     assert await revoke_everywhere(committed_app.database, prefix, by="test") == prefix
 
     assert (await client.get(TRAININGS)).status_code == 401
+    await client.aclose()
+
+
+async def slow_process(database_url: str) -> tuple[asyncpg.Connection, asyncio.Queue[str]]:
+    """A serving process as another machine would run it, that hears key changes and says it forgot them only
+    when the test lets it."""
+    url = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    connection = await asyncpg.connect(
+        url, server_settings={"application_name": acknowledging_name(KEYS_CHANGED)}
+    )
+    heard: asyncio.Queue[str] = asyncio.Queue()
+    await connection.add_listener(KEYS_CHANGED, lambda _c, _p, _ch, payload: heard.put_nowait(payload))
+    return connection, heard
+
+
+@pytest.mark.postgresql_only
+async def test_a_revocation_waits_until_every_listening_process_has_forgotten_the_key(
+    committed_app: TalentTraining, database_url: str
+) -> None:
+    from talent_training.accounts.auth import revoke_everywhere
+
+    client, prefix = await remembered_client(committed_app)
+    process, heard = await slow_process(database_url)
+
+    revoking = asyncio.create_task(revoke_everywhere(committed_app.database, prefix, by="test"))
+    async with asyncio.timeout(PATIENCE_S):
+        assert await heard.get() == prefix
+    await asyncio.sleep(0.3)
+    assert not revoking.done()  # that process still serves the key
+
+    await process.execute("SELECT pg_notify($1, $2)", KEYS_FORGOTTEN, f"{process.get_server_pid()} {prefix}")
+    async with asyncio.timeout(PATIENCE_S):
+        assert await revoking == prefix
+    assert (await client.get(TRAININGS)).status_code == 401
+    await process.close()
+    await client.aclose()
+
+
+@pytest.mark.postgresql_only
+async def test_a_process_that_never_answers_delays_the_revocation_without_undoing_it(
+    committed_app: TalentTraining, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from talent_training.accounts.auth import revoke_everywhere
+
+    client, prefix = await remembered_client(committed_app)
+    process, _ = await slow_process(database_url)
+
+    assert await revoke_everywhere(committed_app.database, prefix, by="test", patience_s=0.5) == prefix
+
+    assert "1 serving process(es) did not say" in caplog.text
+    assert (await client.get(TRAININGS)).status_code == 401
+    await process.close()
     await client.aclose()
 
 

@@ -38,6 +38,9 @@ SCHEME = "lucca application="
 # EVERY_KEY when the table is truncated.
 KEYS_CHANGED = "api_keys_changed"
 EVERY_KEY = "*"
+# Each serving process answers there `<its listening connection's pid> <prefix>` once it has forgotten a key
+# (and `<pid> *` when it starts listening, having forgotten them all): what `revoke_everywhere` waits for.
+KEYS_FORGOTTEN = "api_keys_forgotten"
 MAX_REMEMBERED = 10_000
 USE_RESOLUTION_S = 60  # lastUsedAt is to the minute
 logger = logging.getLogger("talent_training")
@@ -179,42 +182,68 @@ class ApiKeyGuard:
     def _start_listening(self) -> None:
         self._listening_started = True
         self._listener = self._database.listen(
-            KEYS_CHANGED, self._remembered.forget, self._remembered.forget_all
+            KEYS_CHANGED, self._remembered.forget, self._remembered.forget_all, acknowledge_on=KEYS_FORGOTTEN
         )
 
 
 async def revoke_everywhere(database: Database, key: str, *, by: str, patience_s: float = 5) -> str | None:
-    """Revoke a key (by id or prefix) and return once PostgreSQL has delivered the notice of it, so that
-    every serving process has been told and forgets the key before its next request with it. The key's
-    prefix, or None when there is no such active key."""
-    heard: set[str] = set()
-    delivered = asyncio.Event()
+    """Revoke a key (by id or prefix) and return once every serving process has forgotten it, so that every
+    request sent afterwards is refused. The key's prefix, or None when there is no such active key.
 
-    def note(prefix: str) -> None:
-        heard.add(prefix)
-        delivered.set()
+    Every process remembering keys listens with a connection of its own and says on KEYS_FORGOTTEN when it
+    has acted on a notice; this waits for each process listening when the revocation committed (a process
+    that starts listening later remembers nothing yet). A process that does not answer within `patience_s`
+    (hung, or cut off: it then forgets everything by itself) delays the answer, never the revocation."""
+    forgotten: dict[int, set[str]] = {}
+    answered = asyncio.Event()
 
-    listener = database.listen(KEYS_CHANGED, note, lambda: None)
+    def note(payload: str) -> None:
+        process, _, prefix = payload.partition(" ")
+        if process.isdigit():
+            forgotten.setdefault(int(process), set()).add(prefix)
+            answered.set()
+
+    listener = database.listen(KEYS_FORGOTTEN, note, lambda: None)
     try:
-        # Listen first, or the notice could pass before anyone hears it. Not hearing it (a listener that
-        # cannot connect) delays the answer, never the revocation.
+        # Listen first, or an answer could pass before anyone hears it.
         if listener is not None:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(patience_s):
                     while not listener.listening:  # noqa: ASYNC110 -- the listener's task sets it
                         await asyncio.sleep(0.01)
+        processes = await _listening_processes(database)
         async with database.transaction() as tx:
             prefix = await revoke_api_key(tx, key, by=by)
-        if prefix is not None and listener is not None and listener.listening:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(patience_s):
-                    while not heard & {prefix, EVERY_KEY}:
-                        delivered.clear()
-                        await delivered.wait()
+        if prefix is None or listener is None or not listener.listening:
+            return prefix
+
+        def waiting() -> set[int]:
+            return {p for p in processes if not forgotten.get(p, set()) & {prefix, EVERY_KEY}}
+
+        try:
+            async with asyncio.timeout(patience_s):
+                while waiting():
+                    answered.clear()
+                    await answered.wait()
+        except TimeoutError:
+            logger.warning(
+                "key %s is revoked, but %d serving process(es) did not say within %g s that they forgot it",
+                prefix,
+                len(waiting()),
+                patience_s,
+            )
         return prefix
     finally:
         if listener is not None:
             await listener.close()
+
+
+async def _listening_processes(database: Database) -> set[int]:
+    try:
+        return await database.acknowledging(KEYS_CHANGED)
+    except Exception:  # not knowing whom to wait for delays nobody; the revocation itself says if it fails
+        logger.debug("could not list the processes listening for key changes", exc_info=True)
+        return set()
 
 
 def _principal(prefix: str, stored: StoredKey) -> KeyPrincipal:

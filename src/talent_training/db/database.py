@@ -215,17 +215,32 @@ class Database:
         return _Block(self.pool, write=True)
 
     def listen(
-        self, channel: str, on_message: Callable[[str], None], on_reset: Callable[[], None]
+        self,
+        channel: str,
+        on_message: Callable[[str], None],
+        on_reset: Callable[[], None],
+        *,
+        acknowledge_on: str | None = None,
     ) -> Listener | None:
         """Messages sent on `channel` (NOTIFY) from any process, as long as `.listening`; `on_reset`
         whenever messages may have been missed (the connection dropped). None where there is no such thing
-        (SQLite, or a pool inside someone else's transaction)."""
+        (SQLite, or a pool inside someone else's transaction). With `acknowledge_on`, every message handled
+        is acknowledged on that channel as `<process> <payload>`, and listening (again) as `<process> *`."""
         start = getattr(self.pool, "listen", None)
         if start is None or self.pool.nested:
             return None
-        listener: Listener = start(channel, on_message, on_reset)
+        listener: Listener = start(channel, on_message, on_reset, acknowledge_on)
         self._listeners.append(listener)
         return listener
+
+    async def acknowledging(self, channel: str) -> set[int]:
+        """The processes (server pids) listening on `channel` that acknowledge what they hear; none where
+        nothing can listen."""
+        listed = getattr(self.pool, "acknowledging", None)
+        if listed is None or self.pool.nested:
+            return set()
+        processes: set[int] = await listed(channel)
+        return processes
 
     async def dispose(self) -> None:
         for listener in self._listeners:

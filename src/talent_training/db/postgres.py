@@ -181,9 +181,28 @@ class PostgresPool:
             await pool.close()
 
     def listen(
-        self, channel: str, on_message: Callable[[str], None], on_reset: Callable[[], None]
+        self,
+        channel: str,
+        on_message: Callable[[str], None],
+        on_reset: Callable[[], None],
+        acknowledge_on: str | None = None,
     ) -> PostgresListener:
-        return PostgresListener(self._arguments, channel, on_message, on_reset)
+        return PostgresListener(self._arguments, channel, on_message, on_reset, acknowledge_on)
+
+    async def acknowledging(self, channel: str) -> set[int]:
+        """The server processes of the connections that acknowledge what they hear on `channel`."""
+        pool = self._pool or await self._open()
+        records = await pool.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = $1",
+            acknowledging_name(channel),
+        )
+        return {record["pid"] for record in records}
+
+
+def acknowledging_name(channel: str) -> str:
+    # How another process finds the listeners it must hear from: pg_stat_activity shows every session's
+    # application_name to every role.
+    return f"talent-training acknowledges {channel}"[:63]
 
 
 def _connect_failed(error: Exception) -> BaseException:
@@ -199,7 +218,11 @@ class PostgresListener:
     """LISTEN on a connection of its own (one per process, besides the pool), reconnecting when it drops.
 
     `listening` is True only while messages are sure to arrive; `on_reset` is called whenever some may have
-    been missed (the connection dropped), so that whatever they would have invalidated is invalidated."""
+    been missed (the connection dropped), so that whatever they would have invalidated is invalidated.
+
+    With `acknowledge_on`, each message is answered once handled by `<backend pid> <payload>` on that channel,
+    and listening (again) by `<backend pid> *`: whoever sent the message can then wait until every listener
+    has acted on it (`PostgresPool.acknowledging` lists them)."""
 
     RETRY_S = (0.1, 0.2, 0.5, 1.0, 2.0)
 
@@ -209,8 +232,17 @@ class PostgresListener:
         channel: str,
         on_message: Callable[[str], None],
         on_reset: Callable[[], None],
+        acknowledge_on: str | None = None,
     ) -> None:
         self._arguments = {**arguments, "statement_cache_size": 0}
+        if acknowledge_on is not None:
+            settings = {
+                **arguments.get("server_settings", {}),
+                "application_name": acknowledging_name(channel),
+            }
+            self._arguments["server_settings"] = settings
+        self._acknowledge_on = acknowledge_on
+        self._acknowledging: set[asyncio.Task[None]] = set()
         self._channel = channel
         self._on_message = on_message
         self._on_reset = on_reset
@@ -222,8 +254,24 @@ class PostgresListener:
             self._run(), name=f"listen {channel}", context=contextvars.Context()
         )
 
-    def _message(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+    def _message(self, connection: Any, _pid: int, _channel: str, payload: str) -> None:
         self._on_message(payload)
+        self._acknowledge(connection, payload)
+
+    def _acknowledge(self, connection: asyncpg.Connection, payload: str) -> None:
+        if self._acknowledge_on is None:
+            return
+        task = asyncio.get_running_loop().create_task(
+            self._send(connection, f"{connection.get_server_pid()} {payload}")
+        )
+        self._acknowledging.add(task)
+        task.add_done_callback(self._acknowledging.discard)
+
+    async def _send(self, connection: asyncpg.Connection, payload: str) -> None:
+        try:
+            await connection.execute("SELECT pg_notify($1, $2)", self._acknowledge_on, payload)
+        except Exception as error:  # the connection dropped: listening again acknowledges everything
+            logger.debug("NOTIFY %s: %s: %s", self._acknowledge_on, type(error).__name__, error)
 
     def _dropped(self, _connection: Any = None) -> None:
         if self.listening:
@@ -244,6 +292,7 @@ class PostgresListener:
                 # Whatever was learnt while nobody listened may have changed unheard: forget it first.
                 self._on_reset()
                 self.listening = True
+                self._acknowledge(connection, "*")
                 failures = 0
                 await self._lost.wait()
             except asyncio.CancelledError:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import enum
 import itertools
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
 from typing import Any, Protocol
@@ -42,6 +42,10 @@ class Connection(Protocol):
     async def fetch_all(self, compiled: Compiled, arguments: list[Any]) -> list[Sequence[Any]]: ...
     async def execute(self, compiled: Compiled, arguments: list[Any]) -> int: ...
     async def run(self, sql: str) -> None: ...
+    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None: ...
+    def stream(
+        self, compiled: Compiled, arguments: list[Any], batch: int
+    ) -> AsyncIterator[list[Sequence[Any]]]: ...
 
 
 class Pool(Protocol):
@@ -107,6 +111,25 @@ class Tx:
         compiled = query.compiled(self.dialect)
         connection = await self._connection_for()
         return await connection.execute(compiled, compiled.arguments(params))
+
+    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Many rows into `table` at once, in this transaction: COPY on PostgreSQL (the fastest way in, about
+        ten times an INSERT per row), one prepared INSERT on SQLite. Values as the driver takes them (dates,
+        ints, str), in the order of `columns`; `rows` is consumed as it goes, never held whole."""
+        if not self._write:
+            raise RuntimeError("rows are copied in a transaction: use Database.transaction()")
+        connection = await self._connection_for()
+        await connection.copy(table, columns, rows)
+
+    async def stream(
+        self, query: Query, params: Params = NO_PARAMS, *, batch: int = 2000
+    ) -> AsyncIterator[list[Any]]:
+        """The rows of `query` in batches, read as they are consumed (a cursor), so that an export of a
+        million rows holds one batch in memory. Every batch comes from one snapshot of the database."""
+        compiled = query.compiled(self.dialect)
+        connection = await self._connection_for()
+        async for records in connection.stream(compiled, compiled.arguments(params), batch):
+            yield compiled.rows(records)
 
     @asynccontextmanager
     async def savepoint(self) -> AsyncIterator[None]:

@@ -12,7 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from typing import Any
 
 import asyncpg
@@ -109,6 +109,25 @@ class PostgresConnection:
     async def run(self, sql: str) -> None:
         with self:
             await self.raw.execute(sql)
+
+    async def copy(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        with self:
+            await self.raw.copy_records_to_table(table, records=rows, columns=list(columns))
+
+    async def stream(
+        self, compiled: Compiled, arguments: list[Any], batch: int
+    ) -> AsyncIterator[list[Sequence[Any]]]:
+        with self:
+            # A cursor lives in a transaction: a read block has none, so it gets one of its own, read-only
+            # and on one snapshot (what an export of the whole table must be).
+            async with contextlib.AsyncExitStack() as stack:
+                if not self.raw.is_in_transaction():
+                    await stack.enter_async_context(
+                        self.raw.transaction(isolation="repeatable_read", readonly=True)
+                    )
+                cursor = await self.raw.cursor(compiled.sql, *arguments)
+                while records := await cursor.fetch(batch):
+                    yield records
 
 
 class PostgresPool:

@@ -30,6 +30,8 @@ from talent_training.accounts.service import (
     list_api_keys,
     rotate_api_key,
 )
+from talent_training.bulk.export_cli import export_app
+from talent_training.bulk.import_cli import import_app
 from talent_training.db import backup as backups
 from talent_training.db.database import Database, Tx
 from talent_training.db.errors import Busy, Unavailable
@@ -47,6 +49,8 @@ KEY_LINE = "API key: "
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API keys.")
 app.add_typer(api_key, name="api-key")
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
 err = Console(stderr=True, soft_wrap=True)  # a log line is not cut at 80 columns
 
 DatabaseUrl = Annotated[

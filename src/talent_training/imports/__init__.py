@@ -8,9 +8,11 @@ from talent_training.imports.cells import CellError
 from talent_training.imports.columns import EMPLOYEES, REALIZED_TRAININGS, Column, Columns
 from talent_training.imports.problems import FileRefused, ImportProblem, Problems
 from talent_training.imports.reading import FileFormat, Row, Table, open_table
+from talent_training.imports.report import NO_PROGRESS, ImportReport, Progress
 
 __all__ = [
     "EMPLOYEES",
+    "NO_PROGRESS",
     "REALIZED_TRAININGS",
     "CellError",
     "Column",
@@ -18,7 +20,9 @@ __all__ = [
     "FileFormat",
     "FileRefused",
     "ImportProblem",
+    "ImportReport",
     "Problems",
+    "Progress",
     "Row",
     "Table",
     "open_table",

@@ -22,6 +22,9 @@ class ImportProblem:
     column: str | None
     value: str | None
     message: str
+    # "duplicate": the row repeats another of the file or a record already there (an import refused for
+    # duplicates only is a 409); "invalid" for everything else.
+    kind: str = "invalid"
 
     def __post_init__(self) -> None:
         if self.value is not None and len(self.value) > VALUE_LIMIT:
@@ -48,10 +51,13 @@ class Problems:
     def __init__(self, limit: int = KEPT_LIMIT) -> None:
         self.limit = limit
         self.total = 0
+        self.duplicates = 0
         self._kept: list[ImportProblem] = []
 
     def add(self, problem: ImportProblem) -> None:
         self.total += 1
+        if problem.kind == "duplicate":
+            self.duplicates += 1
         if len(self._kept) < self.limit:
             self._kept.append(problem)
 

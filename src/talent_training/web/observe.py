@@ -160,6 +160,9 @@ class Observed:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                # The limit is on the time to answer, not to download: a streamed export of a million rows
+                # may take longer than a request is allowed to think (docs/exports.md).
+                time_limit.end(task)
                 headers = message.get("headers")
                 if not isinstance(headers, list):  # else a response's own list, made for this answer
                     headers = [*(headers or ())]
@@ -172,7 +175,8 @@ class Observed:
                 message = {**message, "body": b""}  # HEAD: the GET's headers, no body
             await send(message)
 
-        task = self.time_limit.start()
+        time_limit = self.time_limit
+        task = time_limit.start()
         try:
             try:
                 await self.app(scope, receive, answer)

@@ -17,7 +17,9 @@ _PROVIDERS = Query(
     .where(Provider.account_id == bindparam("account_id"))
     .order_by(Provider.id)
 )
-_COUNT = Query(select(func.count()).select_from(Provider).where(Provider.account_id == bindparam("account_id")))
+_COUNT = Query(
+    select(func.count()).select_from(Provider).where(Provider.account_id == bindparam("account_id"))
+)
 COLUMNS = ("account_id", "name", "website_href", "created_at")
 
 

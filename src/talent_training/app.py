@@ -24,6 +24,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from talent_training.accounts.auth import ApiKeyGuard
 from talent_training.audit import service as audit_service
 from talent_training.audit.routes import routes as audit_routes
+from talent_training.bulk import jobs as import_jobs
+from talent_training.bulk.routes import routes as import_routes
 from talent_training.catalog.routes import routes as catalog_routes
 from talent_training.contract.openapi import build_openapi
 from talent_training.db.database import Database
@@ -61,6 +63,9 @@ class TalentTraining:
             inner = Cors(router, settings.cors_origins)
         self._path = Observed(inner, metrics=state.metrics, settings=settings)
         self._maintenance: asyncio.Task[None] | None = None
+        # Every serving process runs import jobs (docs/imports-http.md); the tests' application, which gets no
+        # lifespan, runs none unless a test starts a runner of its own.
+        self.import_jobs = import_jobs.JobRunner(state.database, settings)
 
     @property
     def database(self) -> Database:
@@ -85,6 +90,8 @@ class TalentTraining:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self._maintenance = asyncio.create_task(self._maintain_hourly(), name="maintenance")
+                if self.state.settings.import_jobs:
+                    self.import_jobs.start()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 await self.close()
@@ -92,6 +99,7 @@ class TalentTraining:
                 return
 
     async def close(self) -> None:
+        await self.import_jobs.stop()  # a job running goes back to the queue while the database is still here
         if self._maintenance is not None:
             self._maintenance.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -103,14 +111,16 @@ class TalentTraining:
 
     async def maintain(self) -> dict[str, int]:
         """Forget what has outlived its retention: audit events, answers kept for idempotency keys, rate limit
-        windows. Every worker does it now and then; doing it twice at once does no harm."""
+        windows, finished import jobs. Every worker does it now and then; twice at once does no harm."""
         database = self.state.database
+        settings = self.state.settings
         async with database.transaction() as tx:
-            audit_events = await audit_service.purge(tx, self.state.settings.audit_retention_days)
+            audit_events = await audit_service.purge(tx, settings.audit_retention_days)
         return {
             "audit_events": audit_events,
             "idempotency_records": await idempotency.purge(database),
             "rate_limit_counters": await limits_purge(database),
+            "import_jobs": await import_jobs.purge(database, settings.import_job_retention_days),
         }
 
     async def _maintain_hourly(self) -> None:
@@ -151,6 +161,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 planning_routes,
                 training_demand_routes,
                 audit_routes,
+                import_routes,
             ),
             Mount("/", None, *public),
         ],

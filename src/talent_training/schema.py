@@ -2,6 +2,7 @@
 
 from talent_training.accounts.tables import Account, ApiKey
 from talent_training.audit.tables import AuditEvent
+from talent_training.bulk.tables import ImportJob, ImportJobPart
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.base import metadata
 from talent_training.db.secrets import ServiceSecret
@@ -21,6 +22,8 @@ __all__ = [
     "Employee",
     "Establishment",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobPart",
     "Plan",
     "Provider",
     "RateLimitCounter",

@@ -86,6 +86,35 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins a browser may call the API from; empty: CORS off"
     )
+    # Imports over HTTP (docs/imports-http.md).
+    max_upload_bytes: int = Field(
+        default=512 * 1024 * 1024, ge=1024, description="Largest body of an import (the file, or its form)"
+    )
+    import_inline_bytes: int = Field(
+        default=2 * 1024 * 1024,
+        ge=0,
+        description="Imports up to this size run during the request; larger ones (or Prefer: respond-async) "
+        "become jobs",
+    )
+    import_jobs: bool = Field(default=True, description="Run queued import jobs in this serving process")
+    import_job_poll_s: float = Field(
+        default=2, gt=0, le=60, description="Seconds an idle job runner waits before looking for jobs again"
+    )
+    import_job_heartbeat_s: float = Field(
+        default=5, gt=0, le=600, description="Seconds between a running job's signs of life"
+    )
+    import_job_stale_s: float = Field(
+        default=120,
+        gt=0,
+        le=24 * 3600,
+        description="A running job with no sign of life for this long is taken for dead (its process died)",
+    )
+    import_job_attempts: int = Field(
+        default=2, ge=1, le=10, description="Runs a job gets before it is failed (a run cut short counts)"
+    )
+    import_job_retention_days: int = Field(
+        default=30, ge=1, le=3650, description="Days a finished import job (and its report) is kept"
+    )
     initial_key_file: str = Field(
         default="var/initial-api-key", description="Where serve writes the first-start key off a terminal"
     )
@@ -122,6 +151,15 @@ class Settings(BaseSettings):
             raise ValueError(
                 "request_timeout_s must be longer than statement_timeout_s, so that a slow statement is "
                 "refused by the database before the request runs out of time"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _heartbeats_outpace_staleness(self) -> Settings:
+        if self.import_job_stale_s < 3 * self.import_job_heartbeat_s:
+            raise ValueError(
+                "import_job_stale_s must be at least three times import_job_heartbeat_s, so that a job "
+                "missing a sign of life or two is not taken for dead"
             )
         return self
 

@@ -32,12 +32,12 @@ def providers(count: int, prefix: str = "Provider") -> Iterator[tuple[object, ..
 async def test_copied_rows_are_part_of_the_transaction(committed_app: TalentTraining) -> None:
     database = committed_app.database
     async with database.transaction() as tx:
-        await tx.copy("providers", COLUMNS, providers(2500))
+        await tx.copy(Provider.__table__, COLUMNS, providers(2500))
         assert await tx.value(_COUNT, {"account_id": 1}) == 2500  # seen by the transaction's own statements
 
     with pytest.raises(RuntimeError, match="undone"):
         async with database.transaction() as tx:
-            await tx.copy("providers", COLUMNS, providers(10, "Undone"))
+            await tx.copy(Provider.__table__, COLUMNS, providers(10, "Undone"))
             raise RuntimeError("undone")
 
     async with database.read() as tx:
@@ -47,7 +47,7 @@ async def test_copied_rows_are_part_of_the_transaction(committed_app: TalentTrai
 async def test_a_stream_yields_every_row_in_batches_of_the_size_asked(committed_app: TalentTraining) -> None:
     database = committed_app.database
     async with database.transaction() as tx:
-        await tx.copy("providers", COLUMNS, providers(2500))
+        await tx.copy(Provider.__table__, COLUMNS, providers(2500))
 
     async with database.read() as tx:
         batches = [batch async for batch in tx.stream(_PROVIDERS, {"account_id": 1}, batch=1000)]
@@ -60,7 +60,7 @@ async def test_a_stream_yields_every_row_in_batches_of_the_size_asked(committed_
 async def test_a_stream_reads_one_snapshot_while_others_write(committed_app: TalentTraining) -> None:
     database = committed_app.database
     async with database.transaction() as tx:
-        await tx.copy("providers", COLUMNS, providers(300))
+        await tx.copy(Provider.__table__, COLUMNS, providers(300))
 
     seen = 0
     async with database.read() as tx:
@@ -68,7 +68,7 @@ async def test_a_stream_reads_one_snapshot_while_others_write(committed_app: Tal
             seen += len(batch)
             if seen == 100:  # written after the stream began: not part of what it reads
                 async with database.transaction() as other:
-                    await other.copy("providers", COLUMNS, [(1, "Late", None, utcnow())])
+                    await other.copy(Provider.__table__, COLUMNS, [(1, "Late", None, utcnow())])
 
     assert seen == 300
     async with database.read() as tx:
@@ -78,4 +78,23 @@ async def test_a_stream_reads_one_snapshot_while_others_write(committed_app: Tal
 async def test_copy_is_refused_outside_a_transaction(committed_app: TalentTraining) -> None:
     with pytest.raises(RuntimeError, match="transaction"):
         async with committed_app.database.read() as tx:
-            await tx.copy("providers", COLUMNS, [])
+            await tx.copy(Provider.__table__, COLUMNS, [])
+
+
+async def test_copied_values_read_back_as_a_statement_would_have_stored_them(
+    committed_app: TalentTraining,
+) -> None:
+    """SQLite keeps datetimes as text, in SQLAlchemy's format: a copied one must compare and read back like
+    one an INSERT wrote, or `since` filters and ordering on it go wrong."""
+    database = committed_app.database
+    written = utcnow().replace(microsecond=123456)
+    _CREATED = Query(
+        select(Provider.created_at).where(
+            Provider.account_id == bindparam("account_id"), Provider.created_at == bindparam("at")
+        )
+    )
+    async with database.transaction() as tx:
+        await tx.copy(Provider.__table__, COLUMNS, [(1, "Copied", None, written)])
+
+    async with database.read() as tx:
+        assert await tx.value(_CREATED, {"account_id": 1, "at": written}) == written

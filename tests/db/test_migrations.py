@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import anyio
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -37,6 +39,8 @@ ACCOUNT_SCOPED = (
     "plans",
     "training_sessions",
     "training_demands",
+    "import_jobs",
+    "import_job_parts",
 )
 
 
@@ -54,6 +58,66 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
         database_url, lambda conn: compare_metadata(MigrationContext.configure(conn), metadata)
     )
     assert differences == []
+
+
+async def test_migrated_checks_are_the_models(database_url: str) -> None:
+    # Alembic's comparison leaves CHECK constraints out: a check missing from a migration would go unseen.
+    def checks(connection: sa.Connection) -> set[tuple[str, str | None]]:
+        inspector = sa.inspect(connection)
+        return {
+            (table, check["name"])
+            for table in inspector.get_table_names()
+            for check in inspector.get_check_constraints(table)
+        }
+
+    found = await inspect(database_url, checks)
+    declared = {
+        (table.name, constraint.name)
+        for table in metadata.tables.values()
+        for constraint in table.constraints
+        if isinstance(constraint, sa.CheckConstraint)
+    }
+    assert ("realized_trainings", "ck_realized_trainings_expiry") in declared
+    assert found == declared
+
+
+# A realized training as the importer's COPY writes it: the database itself refuses what the API refuses.
+_REALIZED = (
+    "INSERT INTO realized_trainings (account_id, owner_id, training_id, session_starts_on, session_ends_on,"
+    " duration_hundredths, has_attended, created_at, cost_hundredths, cost_currency, expires_on)"
+    " SELECT 1, :owner, t.id, '2025-01-04', '2025-01-05', 100, true, '2026-01-02 03:04:05+00', :cost,"
+    " :currency, :expires FROM trainings t"
+)
+
+
+@pytest.mark.parametrize(
+    ("cost", "currency", "expires", "accepted"),
+    [
+        (1250, "EUR", date(2027, 1, 1), True),
+        (0, "EUR", date(2025, 1, 5), True),  # free, and valid for the last day only
+        (None, None, None, True),
+        (1250, None, None, False),
+        (None, "EUR", None, False),
+        (-1, "EUR", None, False),
+        (None, None, date(2025, 1, 4), False),  # expires before the session ended
+    ],
+)
+async def test_the_checks_refuse_what_the_api_refuses(
+    database_url: str, cost: int | None, currency: str | None, expires: date | None, accepted: bool
+) -> None:
+    def insert(connection: sa.Connection) -> bool:
+        for statement in _BEFORE[:3]:  # a training to refer to
+            connection.execute(sa.text(statement))
+        values = {"owner": 1, "cost": cost, "currency": currency, "expires": expires}
+        try:
+            with connection.begin_nested():
+                inserted = connection.execute(sa.text(_REALIZED), values).rowcount
+        except sa.exc.IntegrityError:
+            return False
+        assert inserted == 1
+        return True
+
+    assert await inspect(database_url, insert) is accepted
 
 
 async def test_account_id_leads_every_index_and_unique_constraint(database_url: str) -> None:
@@ -103,8 +167,9 @@ def test_many_processes_migrating_at_once_all_succeed(
         databases.drop(url)
 
 
-# What a database at 0003 (before the training workflow) holds, written as that version's code wrote it.
-_BEFORE_WORKFLOW = [
+# What a database at 0003 (before the training workflow) or 0004 (before costs and expiry dates) holds,
+# written as those versions' code wrote it.
+_BEFORE = [
     "INSERT INTO providers (account_id, name, website_href, created_at)"
     " VALUES (1, 'Élan', 'https://elan.example', '2026-01-02 03:04:05+00')",
     "INSERT INTO categories (account_id, name, name_translations, created_at)"
@@ -116,6 +181,10 @@ _BEFORE_WORKFLOW = [
     "INSERT INTO realized_trainings (account_id, owner_id, training_id, session_starts_on, session_ends_on,"
     " duration_hundredths, has_attended, created_at)"
     " SELECT 1, 416, t.id, '2025-01-04', '2025-01-05', 1450, true, '2026-01-02 03:04:05+00' FROM trainings t",
+    "INSERT INTO realized_trainings (account_id, owner_id, training_id, session_starts_on, session_ends_on,"
+    " duration_hundredths, has_attended, training_demand_id, session_id, created_at)"
+    " SELECT 1, 417, t.id, '2025-03-01', '2025-03-01', 7, false, 12, 34, '2026-01-02 03:04:05+00'"
+    " FROM trainings t",
 ]
 
 
@@ -130,27 +199,30 @@ _READ_BACK = {
     "categories": "SELECT name, code FROM categories",
     "trainings": "SELECT title, level, is_mandatory FROM trainings",
     "realized_trainings": "SELECT owner_id, session_ends_on, duration_hundredths, has_attended,"
-    " training_demand_id, session_id FROM realized_trainings",
+    " training_demand_id, session_id FROM realized_trainings ORDER BY owner_id",
+    "realized_trainings_extensions": "SELECT cost_hundredths, cost_currency, expires_on"
+    " FROM realized_trainings ORDER BY owner_id",
 }
 
 
-async def _at_0003_with_data(url: str) -> None:
+async def _at_revision_with_data(url: str, revision: str) -> None:
     engine = migration_engine(url)
     try:
         async with engine.begin() as connection:
-            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0003"))
-            for statement in _BEFORE_WORKFLOW:
+            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
+            for statement in _BEFORE:
                 await connection.execute(sa.text(statement))
     finally:
         await engine.dispose()
 
 
+@pytest.mark.parametrize("revision", ["0003", "0004"])
 def test_upgrading_a_database_that_holds_data_loses_none_of_it(
-    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
+    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path, revision: str
 ) -> None:
     url = databases.create_empty(tmp_path)
     try:
-        anyio.run(_at_0003_with_data, url)
+        anyio.run(_at_revision_with_data, url, revision)
         anyio.run(upgrade, url)
         assert anyio.run(current_revision, url) == head_revision()
         found = anyio.run(inspect, url, _read_back)
@@ -159,14 +231,11 @@ def test_upgrading_a_database_that_holds_data_loses_none_of_it(
         assert [(title, level, bool(mandatory)) for title, level, mandatory in found["trainings"]] == [
             ("Français", "Beginner", True)
         ]
-        [(owner, ends_on, hundredths, attended, demand, session)] = found["realized_trainings"]
-        assert (owner, str(ends_on), hundredths, bool(attended), demand, session) == (
-            416,
-            "2025-01-05",
-            1450,
-            True,
-            None,
-            None,
-        )
+        assert [
+            (owner, str(ends_on), hundredths, bool(attended), demand, session)
+            for owner, ends_on, hundredths, attended, demand, session in found["realized_trainings"]
+        ] == [(416, "2025-01-05", 1450, True, None, None), (417, "2025-03-01", 7, False, 12, 34)]
+        # Costs and expiry dates (0005) are optional: absent from every record made before them.
+        assert found["realized_trainings_extensions"] == [(None, None, None), (None, None, None)]
     finally:
         databases.drop(url)

@@ -22,6 +22,7 @@ RESOURCE_TYPES = (
     "plan",
     "provider",
     "realized-training",
+    "realized-training-import",
     "session",
     "training",
     "training-demand",

@@ -20,7 +20,13 @@ import yaml
 from talent_training import __version__
 
 SEED_SPEC = "lucca-training.seeds.yaml"
-FRAGMENTS = ("directory.yaml", "planning.yaml", "training_demands.yaml", "realized_trainings_v1.yaml")
+FRAGMENTS = (
+    "directory.yaml",
+    "planning.yaml",
+    "training_demands.yaml",
+    "realized_trainings_v1.yaml",
+    "imports.yaml",
+)
 _MERGED = ("paths", "schemas", "parameters", "responses")
 HTTP_METHODS = ("get", "put", "post", "delete", "patch")
 API_PREFIX = "/talent-training/"
@@ -28,6 +34,19 @@ AUTHORIZATION = {"$ref": "#/components/parameters/Authorization"}
 IDEMPOTENCY_KEY = {"$ref": "#/components/parameters/ext.Idempotency-Key"}
 WRITES = ("post", "put", "patch")
 PROBLEM = {"$ref": "#/components/responses/ext.Problem"}
+# The lists that also answer every matching record as a file, chosen by `Accept` (docs/exports.md): their 200
+# documents the files' media types next to the JSON page, the seed's list as ours.
+EXPORTED_LISTS = ("v2.get-realized-trainings", "ext.get-employees", "v2.get-training-demands")
+_EXPORTED = (
+    "Every record the filters select (paging parameters do not apply), as a file to download "
+    "(`Content-Disposition: attachment`), when `Accept` prefers this type to JSON; see docs/exports.md."
+)
+EXPORT_CONTENT = {
+    "text/csv": {"schema": {"type": "string", "description": f"{_EXPORTED} UTF-8 with a BOM, RFC 4180."}},
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+        "schema": {"type": "string", "format": "binary", "description": f"{_EXPORTED} One sheet."}
+    },
+}
 
 
 @cache
@@ -96,6 +115,8 @@ def build_openapi(served: Iterable[tuple[str, str, str | None]]) -> dict[str, An
                 name = response.get("$ref", "").removeprefix("#/components/responses/")
                 if name:  # inlined: every client and validator reads a response where it is
                     operation["responses"][status] = copy.deepcopy(responses[name])
+            if operation["operationId"] in EXPORTED_LISTS:
+                operation["responses"]["200"]["content"].update(copy.deepcopy(EXPORT_CONTENT))
 
     documented = {
         (method.upper(), path, operation["operationId"])

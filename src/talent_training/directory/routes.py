@@ -7,14 +7,19 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from talent_training.directory import service, views
+from talent_training.directory import exporting, service, views
 from talent_training.directory.repository import EmployeeFilters
 from talent_training.directory.schemas import EmployeePut, UnitPut
 from talent_training.kit.problems import RuleViolation
 from talent_training.kit.types import storable_text
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
-from talent_training.web.responses import json_response, page_response
+from talent_training.web.responses import (
+    download_response,
+    json_response,
+    page_response,
+    requested_format,
+)
 from talent_training.web.routing import Routes
 
 routes = Routes("")
@@ -81,9 +86,7 @@ async def put_employee(request: Request) -> Response:
     return json_response(views.employee(written.row), status=201 if written.created else 200)
 
 
-@routes.get("/v1/employees", "ext.get-employees")
-async def list_employees(request: Request) -> Response:
-    page = await page_request(request)
+def _employee_filters(request: Request) -> EmployeeFilters:
     search = query(request, "search")
     if search is not None:
         if len(search) > 250:
@@ -92,16 +95,35 @@ async def list_employees(request: Request) -> Response:
             storable_text(search)
         except ValueError as exc:
             raise RuleViolation("search", str(exc)) from None
-    filters = EmployeeFilters(
+    return EmployeeFilters(
         ids=id_list(request, "id"),
         department_ids=id_list(request, "departmentIds"),
         establishment_ids=id_list(request, "establishmentIds"),
         manager_ids=id_list(request, "managerIds"),
         search=search,
     )
+
+
+@routes.get("/v1/employees", "ext.get-employees")
+async def list_employees(request: Request) -> Response:
+    """A JSON page, or with `Accept: text/csv` (or XLSX's type) every matching employee as a file
+    (docs/exports.md)."""
+    file_format = requested_format(request)
+    if file_format is not None:
+        chunks = exporting.export_employees(
+            request.state_of_app.database,
+            request.principal.account_id,
+            _employee_filters(request),
+            file_format,
+        )
+        return await download_response(request, chunks, file_format, "employees")
+    page = await page_request(request)
+    filters = _employee_filters(request)
     async with request.read() as tx:
         result = await service.list_employees(tx, request.principal.account_id, filters, page)
-    return await page_response(request, page, result, views.employee)
+    response = await page_response(request, page, result, views.employee)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @routes.get("/v1/employees/{id}", "ext.get-employee")

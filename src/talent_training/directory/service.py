@@ -96,8 +96,8 @@ class EmployeeRow(NamedTuple):
     left_on: date | None
 
 
-# The API's names of an employee's fields, and their columns.
-_COLUMNS = {
+# The API's names of an employee's fields, and their columns (also the fields of its audit events).
+EMPLOYEE_COLUMNS = {
     "login": "login",
     "firstName": "first_name",
     "lastName": "last_name",
@@ -110,11 +110,24 @@ _COLUMNS = {
 }
 
 
-def _search_text(data: EmployeePut) -> str:
+def search_text(login: str, first_name: str, last_name: str, email: str | None) -> str:
     """What `search` looks in: the names both ways round ("Jane Doe" and "Doe Jane" are both found), the
     login and the email, folded (case and accents)."""
-    names = f"{data.firstName} {data.lastName}\n{data.lastName} {data.firstName}"
-    return fold("\n".join((names, data.login, data.email or "")))
+    names = f"{first_name} {last_name}\n{last_name} {first_name}"
+    return fold("\n".join((names, login, email or "")))
+
+
+# The rules an employee's own fields must keep, shared by PUT and the import (directory/importing.py).
+
+
+def check_dates(hired_on: date | None, left_on: date | None) -> None:
+    if hired_on is not None and left_on is not None and left_on < hired_on:
+        raise RuleViolation("leftOn", f"must be on or after hiredOn ({hired_on.isoformat()})")
+
+
+def check_not_own_manager(employee_id: int, manager_id: int | None) -> None:
+    if manager_id == employee_id:
+        raise RuleViolation("managerId", "an employee may not be their own manager")
 
 
 async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut) -> Written:
@@ -124,10 +137,8 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
     unique within the account (409 on `login`); `leftOn` is not before `hiredOn`. Nobody is their own manager,
     directly or through others (400 on `managerId`): a sync writes managers first."""
     account_id = actor.account_id
-    if data.hiredOn is not None and data.leftOn is not None and data.leftOn < data.hiredOn:
-        raise RuleViolation("leftOn", f"must be on or after hiredOn ({data.hiredOn.isoformat()})")
-    if data.managerId == employee_id:
-        raise RuleViolation("managerId", "an employee may not be their own manager")
+    check_dates(data.hiredOn, data.leftOn)
+    check_not_own_manager(employee_id, data.managerId)
 
     current = await repository.lock_employee(tx, account_id, employee_id)
     if data.managerId is not None and (current is None or current.manager_id != data.managerId):
@@ -150,12 +161,12 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
                 " others: a manager may not be managed by their own report (no cycles)",
             )
 
-    after = {field: getattr(data, field) for field in _COLUMNS}
-    values = {column: after[field] for field, column in _COLUMNS.items()}
+    after = {field: getattr(data, field) for field in EMPLOYEE_COLUMNS}
+    values = {column: after[field] for field, column in EMPLOYEE_COLUMNS.items()}
     values |= {
         "account_id": account_id,
         "id": employee_id,
-        "search_text": _search_text(data),
+        "search_text": search_text(data.login, data.firstName, data.lastName, data.email),
         "now": utcnow(),
     }
     created = False
@@ -168,7 +179,7 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
         if created:
             await audit.record(tx, actor, "employee", employee_id, Action.CREATE, audit.created(after))
         else:
-            before = {field: getattr(current, column) for field, column in _COLUMNS.items()}
+            before = {field: getattr(current, column) for field, column in EMPLOYEE_COLUMNS.items()}
             if changes := audit.changed(before, after):
                 await repository.update_employee(tx, values)
                 await audit.record(tx, actor, "employee", employee_id, Action.UPDATE, changes)

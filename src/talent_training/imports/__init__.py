@@ -7,7 +7,7 @@ Pure Python: no database, no HTTP. `reading.open_table` streams a file's rows ke
 from talent_training.imports.cells import CellError
 from talent_training.imports.columns import EMPLOYEES, REALIZED_TRAININGS, Column, Columns
 from talent_training.imports.problems import FileRefused, ImportProblem, Problems
-from talent_training.imports.reading import FileFormat, Row, Table, open_table
+from talent_training.imports.reading import FileFormat, FileOptions, Row, Table, open_table
 from talent_training.imports.report import NO_PROGRESS, ImportReport, Progress
 
 __all__ = [
@@ -18,6 +18,7 @@ __all__ = [
     "Column",
     "Columns",
     "FileFormat",
+    "FileOptions",
     "FileRefused",
     "ImportProblem",
     "ImportReport",

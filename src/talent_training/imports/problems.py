@@ -65,6 +65,12 @@ class Problems:
         for problem in problems:
             self.add(problem)
 
+    def count_more(self, count: int, kind: str = "invalid") -> None:
+        """Problems found beyond the ones kept, counted without being read (a query's count(*))."""
+        self.total += count
+        if kind == "duplicate":
+            self.duplicates += count
+
     def cell(self, row: int, column: str, value: str, message: str) -> None:
         self.add(ImportProblem(row, column, value, message))
 

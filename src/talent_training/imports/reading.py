@@ -4,6 +4,7 @@
         table.keys            # the columns the file has
         for row in table.rows():
             row.number, row.values, row.problems
+            table.fraction    # how much of the file was read so far (0..1), None when its size is unknown
 
 `row.values` holds the row's non-empty cells only, trimmed of surrounding spaces: an empty cell is an
 absent key (never None, never ""). `row.number` is the row a spreadsheet shows, the header being row 1.
@@ -19,7 +20,7 @@ import enum
 import itertools
 import os
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Protocol, TypeVar
@@ -54,6 +55,21 @@ class Closable(Protocol):
 class FileFormat(enum.StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
+
+
+@dataclass(frozen=True, slots=True)
+class FileOptions:
+    """How to read a file where detection must not decide: each None is detected (format, encoding,
+    separator), as the CLI's options and the HTTP parameters of an import say."""
+
+    file_format: FileFormat | None = None
+    encoding: str | None = None
+    separator: str | None = None
+
+    def open(self, source: Source, columns: Columns) -> Table:
+        return open_table(
+            source, columns, file_format=self.file_format, encoding=self.encoding, separator=self.separator
+        )
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs twice as much to build, per row
@@ -136,6 +152,7 @@ class Table:
         close: Iterable[Closable],
         decoder: decoding.Decoder | None = None,
         separator: str | None = None,
+        measure: Callable[[], float | None] | None = None,
     ) -> None:
         self.format = file_format
         self._slots, self.headers = _match_header(header, columns)
@@ -144,6 +161,17 @@ class Table:
         self._started = False
         self.decoder = decoder
         self.separator = separator
+        self._measure = measure
+        self._ended = False
+
+    @property
+    def fraction(self) -> float | None:
+        """How much of the file has been read (0..1), for a progress bar: 1 once every row was handed over;
+        before that, None when the size is unknown (a stream that cannot seek). Reading runs a little ahead
+        of the rows handed over (a chunk)."""
+        if self._ended:
+            return 1.0
+        return self._measure() if self._measure else None
 
     @property
     def keys(self) -> frozenset[str]:
@@ -175,6 +203,7 @@ class Table:
             problems = tuple(_stray_cells(number, cells, slots))
             if values or problems:
                 yield Row(number, values, problems)
+        self._ended = True
 
     def close(self) -> None:
         for thing in self._closing:
@@ -267,7 +296,8 @@ def _open_csv(
         decoder, head = decoding.Decoder.for_head(head, encoding)
     except decoding.DecodingFailed as error:
         raise _refused(None, error.message) from None
-    chunks = itertools.chain((head,), _chunks(stream))
+    read = _Measured(len(head), _remaining(stream))
+    chunks = itertools.chain((head,), read.counting(_chunks(stream)))
     lines = decoding.lines(decoding.texts(chunks, decoder))
     first = next(_csv_errors(lines, 0), None)
     if first is None:
@@ -276,7 +306,39 @@ def _open_csv(
         separator = ";" if first.count(";") > first.count(",") else ","
     records = _records(itertools.chain((first,), lines), separator)
     header = next(records)
-    return Table(FileFormat.CSV, header, columns, records, (owned,) if owned else (), decoder, separator)
+    closing = (owned,) if owned else ()
+    return Table(FileFormat.CSV, header, columns, records, closing, decoder, separator, read.fraction)
+
+
+class _Measured:
+    """Bytes read of a file whose size may be known."""
+
+    __slots__ = ("done", "size")
+
+    def __init__(self, done: int, rest: int | None) -> None:
+        self.done = done
+        self.size = None if rest is None else done + rest
+
+    def counting(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for chunk in chunks:
+            self.done += len(chunk)
+            yield chunk
+
+    def fraction(self) -> float | None:
+        return min(self.done / self.size, 1.0) if self.size else None
+
+
+def _remaining(stream: BinaryStream) -> int | None:
+    """The bytes left to read in `stream`, None when it cannot tell (it cannot seek)."""
+    try:
+        if not stream.seekable():
+            return None
+        here = stream.seek(0, os.SEEK_CUR)
+        end = stream.seek(0, os.SEEK_END)
+        stream.seek(here)
+    except (OSError, ValueError):
+        return None
+    return end - here
 
 
 def _records(lines: Iterator[str], separator: str) -> Iterator[list[str]]:
@@ -318,33 +380,31 @@ def _open_xlsx(stream: BinaryStream, owned: Closable | None, head: bytes, column
     file first."""
     if stream.seekable():
         stream.seek(-len(head), os.SEEK_CUR)
-        workbook, rows = xlsx.open_first_sheet(stream)
-        return _xlsx_table(workbook, rows, columns, (owned,) if owned else ())
+        return _xlsx_table(xlsx.Tracked(stream), columns, (owned,) if owned else ())
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (closed with the table)
     try:
         spool.write(head)
         for chunk in _chunks(stream):
             spool.write(chunk)
         spool.seek(0)
-        workbook, rows = xlsx.open_first_sheet(spool)
+        return _xlsx_table(xlsx.Tracked(spool), columns, (spool,))
     except BaseException:
         spool.close()
         raise
-    return _xlsx_table(workbook, rows, columns, (spool,))
 
 
-def _xlsx_table(
-    workbook: xlsx.Workbook,
-    rows: Iterator[tuple[object, ...]],
-    columns: Columns,
-    files: tuple[Closable, ...],
-) -> Table:
+def _xlsx_table(source: xlsx.Tracked, columns: Columns, files: tuple[Closable, ...]) -> Table:
+    workbook, rows = xlsx.open_first_sheet(source)
     try:
         first = xlsx.next_row(rows, 1)
         if first is None or not any(xlsx.cell_text(value).strip() for value in first):
             raise _refused(1, "the first row of the first sheet must hold the column names")
         header = [xlsx.cell_text(value) for value in first]
-        return Table(FileFormat.XLSX, header, columns, _xlsx_records(rows), (workbook, *files))
+        progress = xlsx.SheetProgress(source)
+        closing = (workbook, *files)
+        return Table(
+            FileFormat.XLSX, header, columns, _xlsx_records(rows), closing, measure=progress.fraction
+        )
     except BaseException:
         workbook.close()
         for file in files:

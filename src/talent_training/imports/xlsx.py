@@ -7,7 +7,9 @@ values formulas had when the file was last saved.
 
 from __future__ import annotations
 
+import bisect
 import math
+import os
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
@@ -44,6 +46,55 @@ def open_first_sheet(source: object) -> tuple[Workbook, Iterator[tuple[object, .
     sheet.reset_dimensions()
     rows: Iterator[tuple[object, ...]] = sheet.iter_rows(values_only=True)
     return workbook, rows
+
+
+class Tracked:
+    """A seekable binary file that remembers where its last read ended: what openpyxl hands to its zip
+    reader, so that how far into the sheet it has got can be told (`SheetProgress`)."""
+
+    def __init__(self, file: Any) -> None:
+        self._file = file
+        self.position = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data: bytes = self._file.read(size)
+        self.position = self._file.seek(0, os.SEEK_CUR)
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET, /) -> int:
+        where: int = self._file.seek(offset, whence)
+        return where
+
+    def tell(self) -> int:
+        return self.seek(0, os.SEEK_CUR)
+
+    def seekable(self) -> bool:
+        return True
+
+
+class SheetProgress:
+    """How much of a worksheet openpyxl has read, from where its last read ended in the archive: the sheet
+    is one zip member, read from start to end while rows are streamed. Before that (the shared strings are
+    read first) it is unknown."""
+
+    def __init__(self, tracked: Tracked) -> None:
+        self._tracked = tracked
+        tracked.seek(0)
+        with zipfile.ZipFile(tracked) as archive:
+            members = sorted(archive.infolist(), key=lambda member: member.header_offset)
+        self._starts = [member.header_offset for member in members]
+        self._members = members
+        self._read: float | None = None
+        tracked.seek(0)
+
+    def fraction(self) -> float | None:
+        # A read ending where a member starts has read the member before it.
+        index = bisect.bisect_left(self._starts, self._tracked.position) - 1
+        if index >= 0 and self._members[index].filename.startswith("xl/worksheets/"):
+            member = self._members[index]
+            read = (self._tracked.position - member.header_offset) / max(member.compress_size, 1)
+            self._read = max(self._read or 0.0, min(read, 1.0))
+        return self._read  # once known, kept when openpyxl reads elsewhere
 
 
 def next_row(rows: Iterator[tuple[object, ...]], number: int) -> tuple[object, ...] | None:

@@ -6,6 +6,10 @@ import unicodedata
 
 
 def fold(text: str) -> str:
+    if (
+        text.isascii()
+    ):  # most names and titles: NFKD leaves ASCII alone, casefold is lower (imports call it per row)
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

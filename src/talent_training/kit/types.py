@@ -61,26 +61,35 @@ LuccaDate = Annotated[date, BeforeValidator(strict_date)]
 HOURS_MAX = Decimal("99999.99")
 
 
-def exact_hours(value: Any) -> Decimal:
-    """A JSON number, kept exact: the body parser hands fractions over as `Decimal`.
+def exact_hundredths(value: Any, maximum: Decimal, *, zero: bool) -> Decimal:
+    """A JSON number of hundredths (hours, an amount), kept exact: the body parser hands fractions over as
+    `Decimal`. From 0 when `zero` (a free training), else above 0, to `maximum`.
 
     Judged on the number's digits and exponent, never by decimal arithmetic, which would round
     1E-1000000000 to zero under the default context.
     """
     if isinstance(value, bool) or not isinstance(value, int | Decimal | float):
         raise ValueError("must be a JSON number")
-    hours = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
-    sign, digits, exponent = hours.as_tuple()
+    number = Decimal(str(value)) if isinstance(value, float) else Decimal(value)
+    sign, digits, exponent = number.as_tuple()
     if not isinstance(exponent, int):
         raise ValueError("must be a finite number")
-    if sign or not any(digits):
+    if not any(digits):
+        if zero:
+            return Decimal(0)  # 0, 0.000 and -0 alike
         raise ValueError("must be greater than 0")
-    if hours > HOURS_MAX:
-        raise ValueError(f"must be at most {HOURS_MAX}")
+    if sign:
+        raise ValueError("must not be negative" if zero else "must be greater than 0")
+    if number > maximum:
+        raise ValueError(f"must be at most {maximum}")
     below_hundredths = -2 - exponent
     if below_hundredths > 0 and (below_hundredths >= len(digits) or any(digits[-below_hundredths:])):
-        raise ValueError("must be a multiple of 0.01")
-    return hours
+        raise ValueError("must have at most 2 decimals (a multiple of 0.01)")
+    return number
+
+
+def exact_hours(value: Any) -> Decimal:
+    return exact_hundredths(value, HOURS_MAX, zero=False)
 
 
 Hours = Annotated[Decimal, BeforeValidator(exact_hours)]

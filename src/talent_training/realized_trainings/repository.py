@@ -7,7 +7,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, and_, bindparam, insert, select, true
+from sqlalchemy import BigInteger, Boolean, Date, Integer, String, and_, bindparam, insert, select, true
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Category, Provider, Training
@@ -48,18 +48,16 @@ _WITH_TRAINING = (
         RealizedTraining.has_attended,
         RealizedTraining.training_demand_id,
         RealizedTraining.session_id,
+        RealizedTraining.cost_hundredths,
+        RealizedTraining.cost_currency,
+        RealizedTraining.expires_on,
         Training.title,
         Training.category_id,
         Training.level,
         Provider.website_href,
     )
-    .join(
-        Training,
-        and_(Training.account_id == RealizedTraining.account_id, Training.id == RealizedTraining.training_id),
-    )
-    .outerjoin(
-        Provider, and_(Provider.account_id == Training.account_id, Provider.id == Training.provider_id)
-    )
+    .join(Training, _ITS_TRAINING)
+    .outerjoin(Provider, _ITS_PROVIDER)
 )
 _GET = Query(
     _WITH_TRAINING.where(RealizedTraining.account_id == ACCOUNT, RealizedTraining.id == bindparam("id"))
@@ -221,6 +219,7 @@ _RECORD = Query(
             RealizedTraining.account_id, RealizedTraining.owner_id, RealizedTraining.training_id,
             RealizedTraining.session_starts_on, RealizedTraining.session_ends_on,
             RealizedTraining.duration_hundredths, RealizedTraining.has_attended, RealizedTraining.created_at,
+            RealizedTraining.cost_hundredths, RealizedTraining.cost_currency, RealizedTraining.expires_on,
         ],
         select(
             Training.account_id,
@@ -231,6 +230,9 @@ _RECORD = Query(
             bindparam("duration_hundredths", type_=Integer),
             true(),  # hasAttended: a recorded training was attended (docs/decisions.md)
             bindparam("now", type_=UTCDateTime),
+            bindparam("cost_hundredths", type_=BigInteger),
+            bindparam("cost_currency", type_=String),
+            bindparam("expires_on", type_=Date),
         ).where(
             Training.account_id == ACCOUNT,
             Training.id == TRAINING,

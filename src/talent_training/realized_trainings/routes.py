@@ -8,12 +8,17 @@ from starlette.responses import Response
 from talent_training.kit.clock import today
 from talent_training.kit.paging import parse_sort
 from talent_training.kit.types import parse_query_bool, parse_query_date
-from talent_training.realized_trainings import service, views
+from talent_training.realized_trainings import exporting, service, views
 from talent_training.realized_trainings.repository import V1_SORTS, Filters, V1Filters
 from talent_training.realized_trainings.schemas import RealizedTrainingCreate
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
-from talent_training.web.responses import json_response, page_response
+from talent_training.web.responses import (
+    download_response,
+    json_response,
+    page_response,
+    requested_format,
+)
 from talent_training.web.routing import Routes
 
 routes = Routes("/v2/realized-trainings")
@@ -34,19 +39,33 @@ async def create_realized_training(request: Request) -> Response:
     return json_response(views.realized_training(row), status=201)
 
 
-@routes.get("", "v2.get-realized-trainings")
-async def list_realized_trainings(request: Request) -> Response:
-    page = await page_request(request)
-    filters = Filters(
+def _filters(request: Request) -> Filters:
+    return Filters(
         owner_ids=id_list(request, "ownerIds"),
         training_ids=id_list(request, "trainingId"),
         has_attended=parse_query_bool("hasAttended", query(request, "hasAttended")),
         ends_before=parse_query_date("sessionEndOnBefore", query(request, "sessionEndOnBefore")),
         ends_after=parse_query_date("sessionEndOnAfter", query(request, "sessionEndOnAfter")),
     )
+
+
+@routes.get("", "v2.get-realized-trainings")
+async def list_realized_trainings(request: Request) -> Response:
+    """A JSON page, or with `Accept: text/csv` (or XLSX's type) every matching record as a file
+    (docs/exports.md)."""
+    file_format = requested_format(request)
+    if file_format is not None:
+        chunks = exporting.export_realized_trainings(
+            request.state_of_app.database, request.principal.account_id, _filters(request), file_format
+        )
+        return await download_response(request, chunks, file_format, "realized-trainings")
+    page = await page_request(request)
+    filters = _filters(request)
     async with request.read() as tx:
         result = await service.search(tx, request.principal.account_id, filters, page)
-    return await page_response(request, page, result, views.realized_training)
+    response = await page_response(request, page, result, views.realized_training)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @routes.get("/{id}", "v2.get-realized-training")

@@ -31,6 +31,9 @@ class RecordedRow(NamedTuple):
     has_attended: bool
     training_demand_id: int | None
     session_id: int | None
+    cost_hundredths: int | None
+    cost_currency: str | None
+    expires_on: date | None
     title: str
     category_id: int | None
     level: str
@@ -44,7 +47,14 @@ async def record(tx: Tx, actor: Actor, data: RealizedTrainingCreate, today: date
         raise RuleViolation("sessionEndsOn", f"must not be after today ({today.isoformat()})")
     if data.sessionStartsOn > data.sessionEndsOn:
         raise RuleViolation("sessionStartsOn", "must not be after sessionEndsOn")
+    # What the training gave cannot lapse before the training ended (the same day may: a one-day validity).
+    if data.expiresOn is not None and data.expiresOn < data.sessionEndsOn:
+        ends_on = data.sessionEndsOn.isoformat()
+        raise RuleViolation("expiresOn", f"must not be before sessionEndsOn ({ends_on})")
     hundredths = hours_to_hundredths(data.durationInHours)
+    cost = data.cost
+    cost_hundredths = None if cost is None else cost.hundredths
+    currency = None if cost is None else cost.currency
     account_id = actor.account_id
     values = {
         "account_id": account_id,
@@ -53,6 +63,9 @@ async def record(tx: Tx, actor: Actor, data: RealizedTrainingCreate, today: date
         "session_starts_on": data.sessionStartsOn,
         "session_ends_on": data.sessionEndsOn,
         "duration_hundredths": hundredths,
+        "cost_hundredths": cost_hundredths,
+        "cost_currency": currency,
+        "expires_on": data.expiresOn,
         "now": utcnow(),
     }
     try:
@@ -76,11 +89,15 @@ async def record(tx: Tx, actor: Actor, data: RealizedTrainingCreate, today: date
         "durationInHours": hundredths_to_json(hundredths),
         "hasAttended": True,
     }
+    if cost_hundredths is not None:
+        fields["cost"] = {"amount": hundredths_to_json(cost_hundredths), "currency": currency}
+    if data.expiresOn is not None:
+        fields["expiresOn"] = data.expiresOn
     await audit.record(tx, actor, "realized-training", recorded.id, Action.CREATE, audit.created(fields))
     # Everything the answer shows is known here: no need to read the new row back.
     return RecordedRow(
         recorded.id, data.ownerId, data.trainingId, data.sessionStartsOn, data.sessionEndsOn,
-        hundredths, True, None, None,
+        hundredths, True, None, None, cost_hundredths, currency, data.expiresOn,
         recorded.title, recorded.category_id, recorded.level, recorded.website_href,
     )  # fmt: skip
 

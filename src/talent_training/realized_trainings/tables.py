@@ -2,7 +2,18 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, ForeignKeyConstraint, Index, Integer, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from talent_training.db.base import Base, UTCDateTime
@@ -23,6 +34,10 @@ class RealizedTraining(Base):
         Index("ix_realized_trainings_ends_on", "account_id", "session_ends_on", "id"),
         Index("ix_realized_trainings_attended", "account_id", "has_attended", "id"),
         Index("ix_realized_trainings_session", "account_id", "session_id", "id"),
+        # An amount means nothing without its currency, nor a currency without an amount.
+        CheckConstraint("(cost_hundredths IS NULL) = (cost_currency IS NULL)", name="cost_currency"),
+        CheckConstraint("cost_hundredths >= 0", name="cost_not_negative"),
+        CheckConstraint("expires_on IS NULL OR expires_on >= session_ends_on", name="expiry"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -37,3 +52,8 @@ class RealizedTraining(Base):
     training_demand_id: Mapped[int | None] = mapped_column(Integer)
     session_id: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Extensions (docs/decisions.md), last as migration 0005 added them: what the training cost, exact in
+    # hundredths of its currency (12.5 is 1250), and when what it certified expires.
+    cost_hundredths: Mapped[int | None] = mapped_column(BigInteger)
+    cost_currency: Mapped[str | None] = mapped_column(String(3))
+    expires_on: Mapped[date | None] = mapped_column(Date)

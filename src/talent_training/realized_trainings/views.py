@@ -29,6 +29,11 @@ def realized_training(row: Any) -> dict[str, Any]:
         out["trainingDemandId"] = row.training_demand_id
     if row.session_id is not None:
         out["sessionId"] = row.session_id
+    # Extensions (docs/decisions.md); Lucca's deprecated v1 list does not show them.
+    if row.cost_hundredths is not None:
+        out["cost"] = {"amount": hundredths_to_json(row.cost_hundredths), "currency": row.cost_currency}
+    if row.expires_on is not None:
+        out["expiresOn"] = row.expires_on.isoformat()
     return out
 
 

@@ -9,7 +9,7 @@ from talent_training.kit.clock import today
 from talent_training.kit.paging import parse_sort
 from talent_training.kit.types import parse_choice_list, parse_query_bool
 from talent_training.realized_trainings import views as realized_views
-from talent_training.training_demands import service, views
+from talent_training.training_demands import exporting, service, views
 from talent_training.training_demands.repository import SORTABLE, Filters
 from talent_training.training_demands.schemas import (
     RANKS,
@@ -24,7 +24,12 @@ from talent_training.training_demands.schemas import (
 )
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
-from talent_training.web.responses import json_response, page_response
+from talent_training.web.responses import (
+    download_response,
+    json_response,
+    page_response,
+    requested_format,
+)
 from talent_training.web.routing import Routes
 
 routes = Routes("")
@@ -39,14 +44,11 @@ async def create_training_demand(request: Request) -> Response:
     return json_response(views.training_demand(row), status=201)
 
 
-@routes.get("/v2/training-demands", "v2.get-training-demands")
-async def list_training_demands(request: Request) -> Response:
-    page = await page_request(request)
-    sort = parse_sort(query(request, "sort"), SORTABLE)
+def _filters(request: Request) -> Filters:
     levels = parse_choice_list(
         "prioritizationLevels", request.query_params.getlist("prioritizationLevels"), PrioritizationLevel
     )
-    filters = Filters(
+    return Filters(
         owner_ids=id_list(request, "ownerId"),
         session_ids=id_list(request, "sessionId"),
         training_ids=id_list(request, "trainingId"),
@@ -56,9 +58,27 @@ async def list_training_demands(request: Request) -> Response:
         ranks=None if levels is None else [RANKS[level] for level in levels],
         is_session_planned=parse_query_bool("isSessionPlanned", query(request, "isSessionPlanned")),
     )
+
+
+@routes.get("/v2/training-demands", "v2.get-training-demands")
+async def list_training_demands(request: Request) -> Response:
+    """A JSON page, or with `Accept: text/csv` (or XLSX's type) every matching demand as a file, in the
+    same order (docs/exports.md)."""
+    file_format = requested_format(request)
+    if file_format is not None:
+        sort = parse_sort(query(request, "sort"), SORTABLE)
+        chunks = exporting.export_training_demands(
+            request.state_of_app.database, request.principal.account_id, _filters(request), file_format, sort
+        )
+        return await download_response(request, chunks, file_format, "training-demands")
+    page = await page_request(request)
+    sort = parse_sort(query(request, "sort"), SORTABLE)
+    filters = _filters(request)
     async with request.read() as tx:
         result = await service.search(tx, request.principal.account_id, filters, sort, page)
-    return await page_response(request, page, result, views.training_demand)
+    response = await page_response(request, page, result, views.training_demand)
+    response.headers["Vary"] = "Accept"
+    return response
 
 
 @routes.get("/v2/training-demands/{id}", "ext.get-training-demand")

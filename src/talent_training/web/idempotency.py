@@ -4,7 +4,8 @@ A client that retries a write after a timeout sends the same key again, and gets
 for byte, instead of a second record. Per account and key, for `idempotency_ttl_s` (24 h):
 - the first request with a key claims it (a row committed at once, so that every worker and replica sees it),
   runs, and stores its answer in the same transaction as its writes: both are kept, or neither;
-- the same key with the same request (method, path, query and body) gets the stored answer
+- the same key with the same request (method, path, query and body: for an upload, the file's bytes, so a
+  form resent with another boundary is the same request) gets the stored answer
   (`Idempotent-Replayed: true`); with another request, 422; while the first is still running, 409 with
   `Retry-After`;
 - a refusal the same request would always get (4xx) is stored too; a failure a retry may cure (5xx, 503, 429)
@@ -40,7 +41,7 @@ from talent_training.db.database import Database
 from talent_training.db.statements import Query
 from talent_training.kit.problems import Conflict, DomainError, RuleViolation
 from talent_training.web.errors import problem_for
-from talent_training.web.params import read_body
+from talent_training.web.params import read_body, read_upload, takes_upload
 from talent_training.web.request import Endpoint, Request
 
 HEADER = "idempotency-key"
@@ -141,7 +142,10 @@ async def once(request: Request, endpoint: Endpoint) -> Response:
     if key is None:
         return await endpoint(request)
     settings = request.settings
-    body = await read_body(request, settings.max_body_bytes)
+    if takes_upload(request):  # streamed to a temporary file, up to its own limit: only its digest is kept
+        body = (await read_upload(request, settings.max_upload_bytes)).digest
+    else:
+        body = await read_body(request, settings.max_body_bytes)
     fingerprint = _fingerprint(request, body)
     database = request.state_of_app.database
     where = {"account_id": request.principal.account_id, "key": key}

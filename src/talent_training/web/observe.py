@@ -18,6 +18,8 @@ import itertools
 import logging
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -26,6 +28,7 @@ from talent_training.settings import Settings
 from talent_training.web.errors import problem_for
 from talent_training.web.logs import REQUEST_ID
 from talent_training.web.metrics import Metrics
+from talent_training.web.request import PAUSE_TIME_LIMIT
 from talent_training.web.responses import problem_response
 
 access_logger = logging.getLogger("talent_training.access")
@@ -121,6 +124,21 @@ class TimeLimit:
             self._stopped.discard(task)
             task.uncancel()
 
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """The current request is not timed while the block runs, and has the whole limit again after it:
+        the limit is on the time to answer once the body is in, not on the client's upload speed."""
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task(loop)
+        if task is None or self._due.pop(task, None) is None:
+            yield
+            return
+        try:
+            yield
+        finally:
+            if task not in self._stopped:
+                self._due[task] = loop.time() + self.seconds  # the latest due: the order holds
+
     def _look(self) -> None:
         loop = self._loop
         assert loop is not None
@@ -177,6 +195,7 @@ class Observed:
 
         time_limit = self.time_limit
         task = time_limit.start()
+        scope[PAUSE_TIME_LIMIT] = time_limit.paused
         try:
             try:
                 await self.app(scope, receive, answer)

@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # prometheus_client must not be imported before `serve` has s
     from talent_training.web.metrics import Metrics
 
 _TRANSACTION = "talent_training.transaction"
+# In the scope, put by web/observe.py: `scope[PAUSE_TIME_LIMIT]()` is a context manager during which the
+# request time limit does not run (reading an upload's body, which the server's read timeout watches).
+PAUSE_TIME_LIMIT = "talent_training.pause_time_limit"
 
 
 class AppState:

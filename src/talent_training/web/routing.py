@@ -28,6 +28,7 @@ from talent_training.kit.problems import Forbidden, MethodNotAllowed, NotFound, 
 from talent_training.web.auth import Guard, Permission, Principal
 from talent_training.web.errors import problem_for
 from talent_training.web.limits import RateLimits
+from talent_training.web.params import UPLOADS, close_upload
 from talent_training.web.request import AppState, Endpoint, Request
 
 Step = Callable[[Request, Endpoint], Awaitable[Response]]
@@ -47,6 +48,8 @@ class Route:
     permission: Permission
     # On every answer of the route, its refusals included (e.g. a deprecated route's `Deprecation`).
     headers: tuple[tuple[str, str], ...] = ()
+    # Its body is a file (web/params.read_upload, up to `max_upload_bytes`), not a JSON document.
+    uploads: bool = False
 
 
 class Routes:
@@ -63,12 +66,15 @@ class Routes:
         operation_id: str | None,
         permission: Permission | None = None,
         headers: Mapping[str, str] | None = None,
+        *,
+        uploads: bool = False,
     ) -> Callable[[Endpoint], Endpoint]:
         needed = permission or (Permission.WRITE if method in _WRITE_METHODS else Permission.READ)
         extra = tuple((headers or {}).items())
 
         def register(endpoint: Endpoint) -> Endpoint:
-            self.routes.append(Route(method, self.prefix + path, endpoint, operation_id, needed, extra))
+            route = Route(method, self.prefix + path, endpoint, operation_id, needed, extra, uploads)
+            self.routes.append(route)
             return endpoint
 
         return register
@@ -83,9 +89,14 @@ class Routes:
         return self.route("GET", path, operation_id, permission, headers)
 
     def post(
-        self, path: str, operation_id: str | None, permission: Permission | None = None
+        self,
+        path: str,
+        operation_id: str | None,
+        permission: Permission | None = None,
+        *,
+        uploads: bool = False,
     ) -> Callable[[Endpoint], Endpoint]:
-        return self.route("POST", path, operation_id, permission)
+        return self.route("POST", path, operation_id, permission, uploads=uploads)
 
     def put(
         self, path: str, operation_id: str | None, permission: Permission | None = None
@@ -131,7 +142,9 @@ class Mount:
         self.prefix = prefix.rstrip("/")
         self.guard = guard
         self.routes = [
-            Route(r.method, self.prefix + r.path, r.endpoint, r.operation_id, r.permission, r.headers)
+            Route(
+                r.method, self.prefix + r.path, r.endpoint, r.operation_id, r.permission, r.headers, r.uploads
+            )
             for group in groups
             for r in group.routes
         ]
@@ -212,6 +225,9 @@ class Router:
             return  # the client left while sending its body: nobody to answer
         except Exception as error:
             response = problem_for(error)
+        finally:
+            if UPLOADS in scope:  # whoever read it, and whether or not the endpoint ran (a replay)
+                close_upload(request)
         for name, value in scope.get(_ROUTE_HEADERS, ()):
             response.headers[name] = value
         await response(scope, receive, send)
@@ -231,6 +247,8 @@ class Router:
                 scope["route"] = route.path  # logs and metrics name the route, 401s included
                 if route.headers:
                     scope[_ROUTE_HEADERS] = route.headers
+                if route.uploads:
+                    scope[UPLOADS] = True
         # Who calls is settled before whether the route exists: a stranger learns nothing of the API.
         principal = None
         if mount.guard is not None:

@@ -13,11 +13,9 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 from rich.table import Table
 
@@ -32,6 +30,7 @@ from talent_training.accounts.service import (
 )
 from talent_training.bulk.export_cli import export_app
 from talent_training.bulk.import_cli import import_app
+from talent_training.command_line import DatabaseUrl, err, settings_or_exit
 from talent_training.db import backup as backups
 from talent_training.db.database import Database, Tx
 from talent_training.db.errors import Busy, Unavailable
@@ -51,28 +50,6 @@ api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API ke
 app.add_typer(api_key, name="api-key")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
-err = Console(stderr=True, soft_wrap=True)  # a log line is not cut at 80 columns
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="SQLAlchemy URL [env TALENT_TRAINING_DATABASE_URL]", show_default=False
-    ),
-]
-
-
-def _settings(**overrides: Any) -> Settings:
-    try:
-        return Settings(**{name: value for name, value in overrides.items() if value is not None})
-    except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            setting = "_".join(str(part) for part in error["loc"]).upper()
-            name = f"TALENT_TRAINING_{setting}" if setting else "settings"
-            err.print(f"Invalid {name}: {error['msg']}")
-        raise typer.Exit(code=2) from None
-    except SettingsError as exc:  # a value that is not even of its shape, e.g. a list that is not JSON
-        err.print(f"Invalid settings: {exc} (lists are JSON: '[\"https://hr.example\"]')")
-        raise typer.Exit(code=2) from None
 
 
 def _in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]]) -> T:
@@ -96,7 +73,7 @@ def _in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]]) -> T
 @app.command()
 def migrate(database_url: DatabaseUrl = None) -> None:
     """Apply every pending database migration."""
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
     asyncio.run(upgrade(settings.database_url))
     err.print(f"Database is up to date: {_safe(settings.database_url)}")
 
@@ -128,7 +105,7 @@ def serve(
     # The supervisor of several workers logs too (started, a worker died): its records need the request id
     # the text format prints, or each one is a "--- Logging error ---" traceback instead.
     install_request_ids()
-    settings = _settings(
+    settings = settings_or_exit(
         host=host,
         port=port,
         workers=workers,
@@ -240,7 +217,7 @@ def create_key(
 ) -> None:
     """Create a key; the key itself is printed alone on the last line, only this once."""
     lifetime = _duration(expires_in)
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
     issued = _in_transaction(
         settings,
         lambda tx: issue_api_key(tx, name=name, role=role, account=account, expires_in=lifetime, by=_who()),
@@ -253,7 +230,7 @@ def create_key(
 @api_key.command("list")
 def list_keys(database_url: DatabaseUrl = None) -> None:
     """List keys (never their secrets)."""
-    keys = _in_transaction(_settings(database_url=database_url), list_api_keys)
+    keys = _in_transaction(settings_or_exit(database_url=database_url), list_api_keys)
     table = Table("id", "name", "account", "role", "prefix", "created", "expires", "last used", "revoked")
     for key in keys:
         moments = (key.created_at, key.expires_at, key.last_used_at, key.revoked_at)
@@ -270,7 +247,7 @@ def revoke_key(
     """Revoke a key: it is refused from the next request on, by every serving process."""
     from talent_training.accounts.auth import revoke_everywhere
 
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
 
     async def revoke() -> str | None:
         database = Database.connect(settings.database_url, pool_size=1)
@@ -295,7 +272,7 @@ def rotate_key(
 ) -> None:
     """Replace a key by a new one (same name, role and account); the new key alone on the last line."""
     overlap = _duration(grace)
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
     issued = _in_transaction(settings, lambda tx: rotate_api_key(tx, key, by=_who(), grace=overlap))
     if issued is None:
         err.print(f"No active key {key!r}.")
@@ -311,7 +288,7 @@ def backup(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Copy the whole database, consistently, while it serves."""
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
     try:
         asyncio.run(backups.backup(settings.database_url, file))
     except backups.BackupError as error:
@@ -327,7 +304,7 @@ def restore(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Replace everything in the database by a backup's content, all or nothing. Stop serving it first."""
-    settings = _settings(database_url=database_url)
+    settings = settings_or_exit(database_url=database_url)
     if not yes and not sys.stdin.isatty():
         # No one to ask: refuse at once rather than wait on an input that may never come.
         err.print("Not restoring without --yes: there is no terminal to confirm on.")

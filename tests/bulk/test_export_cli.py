@@ -13,7 +13,7 @@ from click.testing import Result
 from typer.testing import CliRunner
 
 from talent_training.cli import app
-from tests.bulk.downloads import CSV, XLSX, csv_rows, downloading, xlsx_rows
+from tests.bulk.downloads import CSV, XLSX, csv_rows, xlsx_rows
 from tests.conftest import ClientFactory
 from tests.directory.helpers import EMPLOYEES, put_department, put_employee
 from tests.factories import REALIZED, create_realized_training, create_training
@@ -44,7 +44,7 @@ async def over_http(client: httpx.AsyncClient, path: str, accept: str, params: A
 
 @pytest.fixture
 async def client(make_committed_client: ClientFactory) -> httpx.AsyncClient:
-    client = downloading(await make_committed_client("write"))
+    client = await make_committed_client("write")
     training = await create_training(client, title='Safety; "first",\nsteps')
     for owner, ends in ((1, "2025-01-04"), (2, "2025-02-04"), (3, "2025-03-04")):
         await create_realized_training(
@@ -141,7 +141,7 @@ async def test_a_bad_filter_is_refused_naming_its_option(
 async def test_another_account_is_exported_with_account(
     database_url: str, client: httpx.AsyncClient, make_committed_client: ClientFactory
 ) -> None:
-    stranger = downloading(await make_committed_client("write", account="other"))
+    stranger = await make_committed_client("write", account="other")
     training = await create_training(stranger)
     await create_realized_training(stranger, training["id"], ownerId=77)
 
@@ -155,7 +155,7 @@ async def test_another_account_is_exported_with_account(
 async def test_an_unknown_account_is_refused(database_url: str, client: httpx.AsyncClient) -> None:
     result = await export(database_url, "realized-trainings", "--account", "nobody")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # a usage error, as the import says it
     assert "No account named 'nobody'" in result.stderr
 
 

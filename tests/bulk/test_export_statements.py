@@ -22,13 +22,15 @@ from talent_training.training_demands.schemas import DemandState
 def every_shape() -> list[Query]:
     shapes = [realized._rows(*flags) for flags in itertools.product([False, True], repeat=5)]
     shapes += [employees._rows(*flags) for flags in itertools.product([False, True], repeat=5)]
-    for owners, sessions, trainings, departments, ranks in itertools.product([False, True], repeat=5):
-        shapes.append(demands._rows(owners, sessions, trainings, (), departments, ranks, ranks, None, Sort()))
+    for owners, sessions, trainings, ranks in itertools.product([False, True], repeat=4):
+        for departments, establishments in itertools.product([0, 1, 2], repeat=2):  # none, one, several
+            shape = (owners, sessions, trainings, (), departments, establishments, ranks, None)
+            shapes.append(demands._rows(shape, Sort()))
     sorts = [Sort(field, descending) for field in SORTABLE for descending in (False, True)]
     for states, planned, sort in itertools.product(
         [(), (DemandState.REQUESTED,), tuple(DemandState)], [None, False, True], sorts
     ):
-        shapes.append(demands._rows(False, False, False, states, False, False, False, planned, sort))
+        shapes.append(demands._rows((False, False, False, states, 1, 0, False, planned), sort))
     return shapes
 
 

@@ -244,6 +244,31 @@ async def test_a_job_whose_process_died_once_runs_to_its_end(
     assert await recorded(client) == RECORDED
 
 
+class _Died(BaseException):
+    """A process killed between two statements: nothing after this point runs."""
+
+
+async def test_a_process_dying_just_after_its_import_committed_leaves_the_job_finished(
+    client: httpx.AsyncClient, runner: JobRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The job's outcome commits with the rows it records: no window where rows are in and the job still
+    Running, to be taken for dead, run again and refused as duplicates."""
+    await directory(client)
+    job = await submit(client)
+
+    async def die(*args: Any) -> None:
+        raise _Died()
+
+    monkeypatch.setattr(JobRunner, "_stop_beating", staticmethod(die))  # the first thing after the import
+    with pytest.raises(_Died):
+        await runner.run_once()
+
+    done = await job_of(client, job["id"])
+    assert (done["status"], done["report"]["recorded"]) == ("Succeeded", 2)
+    assert await recorded(client) == RECORDED
+    assert await parts_of(runner.database, job["id"]) == 0
+
+
 async def test_a_run_that_breaks_is_retried_then_failed(
     client: httpx.AsyncClient, runner: JobRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from talent_training.imports import EMPLOYEES as COLUMNS
 from talent_training.imports import open_table
-from tests.bulk.downloads import CSV, XLSX, csv_rows, downloading, xlsx_rows
+from tests.bulk.downloads import CSV, XLSX, csv_rows, xlsx_rows
 from tests.directory.helpers import EMPLOYEES, put_department, put_employee, put_establishment
 from tests.factories import assert_problem
 
@@ -20,7 +20,7 @@ HEADERS = [column.english for column in COLUMNS]
 
 @pytest.fixture
 async def exporter(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return downloading(client)
+    return client
 
 
 async def directory(client: httpx.AsyncClient) -> None:

@@ -14,7 +14,7 @@ import pytest
 from talent_training.db.database import Tx
 from talent_training.db.errors import Unavailable
 from talent_training.imports import REALIZED_TRAININGS, open_table
-from tests.bulk.downloads import CSV, XLSX, csv_rows, downloading, xlsx_rows
+from tests.bulk.downloads import CSV, XLSX, csv_rows, xlsx_rows
 from tests.directory.helpers import put_employee
 from tests.factories import (
     REALIZED,
@@ -32,7 +32,7 @@ TRICKY_TITLE = 'Safety; "first" steps,\nthen more'
 
 @pytest.fixture
 async def exporter(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return downloading(client)
+    return client
 
 
 async def two_records(client: httpx.AsyncClient) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -296,7 +296,7 @@ async def test_a_read_key_may_export(reader: httpx.AsyncClient, exporter: httpx.
     training = await create_training(exporter)
     await create_realized_training(exporter, training["id"], sessionEndsOn="2025-01-04")
 
-    response = await downloading(reader).get(REALIZED, headers={"Accept": CSV})
+    response = await reader.get(REALIZED, headers={"Accept": CSV})
 
     assert response.status_code == 200
     assert exported_keys(response.content) == [(416, training["id"], date(2025, 1, 4).isoformat())]

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from talent_training.training_demands.exporting import FIELDS
-from tests.bulk.downloads import CSV, XLSX, csv_rows, downloading, xlsx_rows
+from tests.bulk.downloads import CSV, XLSX, csv_rows, xlsx_rows
 from tests.factories import assert_problem, create_provider, create_training
 from tests.training_demands.helpers import (
     DEMANDS_V2,
@@ -33,7 +33,7 @@ HEADERS = [
 
 @pytest.fixture
 async def exporter(client: httpx.AsyncClient) -> httpx.AsyncClient:
-    return downloading(client)
+    return client
 
 
 @pytest.fixture

@@ -154,6 +154,12 @@ def split_token(token: str) -> tuple[str, str] | None:
     return prefix, secret
 
 
+async def existing_account(tx: Tx, name: str) -> int | None:
+    """The account's id, or None: what a command that must not create an account by a typo asks."""
+    found = await tx.value(_ACCOUNT_NAMED, {"name": name})
+    return None if found is None else int(found)
+
+
 async def account_named(tx: Tx, name: str) -> int:
     """The account's id, created if it is new (two creators at once both get the one account)."""
     found = await tx.value(_ACCOUNT_NAMED, {"name": name})

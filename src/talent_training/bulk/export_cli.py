@@ -19,15 +19,11 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from pydantic import ValidationError
-from pydantic_settings.exceptions import SettingsError
-from rich.console import Console
-from sqlalchemy import String, bindparam, select
 
-from talent_training.accounts.tables import Account
+from talent_training.accounts.service import existing_account
+from talent_training.command_line import USAGE, DatabaseUrl, err, settings_or_exit
 from talent_training.db.database import Database
 from talent_training.db.errors import Busy, Unavailable
-from talent_training.db.statements import Query
 from talent_training.directory.exporting import export_employees
 from talent_training.directory.repository import EmployeeFilters
 from talent_training.imports.reading import FileFormat
@@ -36,7 +32,6 @@ from talent_training.kit.problems import DomainError, RuleViolation
 from talent_training.kit.types import parse_choice_list, parse_id_list, parse_query_date
 from talent_training.realized_trainings.exporting import export_realized_trainings
 from talent_training.realized_trainings.repository import Filters as RealizedFilters
-from talent_training.settings import Settings
 from talent_training.training_demands.exporting import export_training_demands
 from talent_training.training_demands.repository import SORTABLE
 from talent_training.training_demands.repository import Filters as DemandFilters
@@ -45,11 +40,8 @@ from talent_training.training_demands.schemas import RANKS, DemandState, Priorit
 export_app = typer.Typer(
     no_args_is_help=True, help="Export realized trainings, employees or training demands."
 )
-err = Console(stderr=True, soft_wrap=True)
 T = TypeVar("T")
 Export = Callable[[Database, int], AsyncGenerator[bytes, None]]
-
-_ACCOUNT = Query(select(Account.id).where(Account.name == bindparam("name", type_=String)))
 
 
 class Format(enum.StrEnum):
@@ -73,12 +65,6 @@ Output = Annotated[
     Path | None,
     typer.Option(
         "-o", "--output", help="The file to write [CSV: stdout]", dir_okay=False, show_default=False
-    ),
-]
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="SQLAlchemy URL [env TALENT_TRAINING_DATABASE_URL]", show_default=False
     ),
 ]
 
@@ -234,13 +220,13 @@ def _export(
 ) -> None:
     if file_format is FileFormat.XLSX and output is None:
         raise typer.BadParameter("an XLSX export is written to a file: name it with -o FILE")
-    url = _database_url(database_url)
+    url = settings_or_exit(database_url=database_url).database_url
 
     async def run() -> None:
         database = Database.connect(url, pool_size=1)
         try:
             async with database.read() as tx:
-                account_id = await tx.value(_ACCOUNT, {"name": account})
+                account_id = await existing_account(tx, account)
             if account_id is None:
                 raise _NoAccount()
             chunks = export(database, account_id)
@@ -255,8 +241,8 @@ def _export(
     try:
         asyncio.run(run())
     except _NoAccount:
-        err.print(f"No account named {account!r}.")
-        raise typer.Exit(code=1) from None
+        err.print(f"No account named {account!r} (api-key create --account makes one).")
+        raise typer.Exit(code=USAGE) from None
     except (Busy, Unavailable) as error:
         err.print(f"The database could not be used ({error}); nothing was exported. Try again.")
         raise typer.Exit(code=1) from None
@@ -291,12 +277,3 @@ async def _to_file(chunks: AsyncGenerator[bytes, None], output: Path) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(partial)
         raise
-
-
-def _database_url(option: str | None) -> str:
-    try:
-        settings = Settings() if option is None else Settings(database_url=option)
-    except (ValidationError, SettingsError) as error:
-        err.print(f"Invalid settings: {error}")
-        raise typer.Exit(code=2) from None
-    return settings.database_url

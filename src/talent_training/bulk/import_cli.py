@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -28,12 +27,11 @@ from rich.progress import (
 )
 from rich.table import Table
 from rich.text import Text
-from sqlalchemy import String, bindparam, select
 
-from talent_training.accounts.tables import Account
+from talent_training.accounts.service import existing_account
+from talent_training.command_line import USAGE, DatabaseUrl, err, settings_or_exit
 from talent_training.db.database import Database
 from talent_training.db.errors import Busy, Unavailable
-from talent_training.db.statements import Query
 from talent_training.directory.importing import import_employees
 from talent_training.imports import FileFormat, FileOptions, ImportReport
 from talent_training.imports.decoding import encoding_name
@@ -41,12 +39,10 @@ from talent_training.imports.reading import SEPARATORS
 from talent_training.kit.actor import Actor, command_line
 from talent_training.kit.clock import today
 from talent_training.realized_trainings.importing import import_realized_trainings
-from talent_training.settings import Settings
 
 import_app = typer.Typer(
     no_args_is_help=True, help="Import realized trainings or employees from CSV or XLSX."
 )
-err = Console(stderr=True, soft_wrap=True)
 
 PLAIN_EVERY = 100_000  # rows between two progress lines when the output is not a terminal
 SHOWN_PROBLEMS = 1000  # as many as a report keeps
@@ -105,13 +101,6 @@ FormatOption = Annotated[
     FileFormat | None,
     typer.Option("--format", help="csv or xlsx [detected from the content]", show_default=False),
 ]
-DatabaseUrlOption = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url", help="SQLAlchemy URL [env TALENT_TRAINING_DATABASE_URL]", show_default=False
-    ),
-]
-
 Importer = Callable[[Database, Actor, FileOptions, Any, date], Awaitable[ImportReport]]
 
 
@@ -130,7 +119,7 @@ def realized_trainings(
     encoding: EncodingOption = None,
     separator: SeparatorOption = None,
     file_format: FormatOption = None,
-    database_url: DatabaseUrlOption = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Import realized trainings from Lucca's template (English or French headers), all rows or none."""
 
@@ -159,7 +148,7 @@ def employees(
     encoding: EncodingOption = None,
     separator: SeparatorOption = None,
     file_format: FormatOption = None,
-    database_url: DatabaseUrlOption = None,
+    database_url: DatabaseUrl = None,
 ) -> None:
     """Create or replace employees (by id) from a file, all rows or none."""
 
@@ -173,11 +162,8 @@ def employees(
     _import(run, account, FileOptions(file_format, encoding, separator), database_url)
 
 
-_ACCOUNT_NAMED = Query(select(Account.id).where(Account.name == bindparam("name", type_=String)))
-
-
 def _import(importer: Importer, account: str, options: FileOptions, database_url: str | None) -> None:
-    settings = _settings(database_url)
+    settings = settings_or_exit(database_url=database_url)
     out = Console(soft_wrap=True, highlight=False)  # a summary line is not cut at 80 columns
     shown = TerminalProgress(out) if out.is_terminal else PlainProgress(out)
 
@@ -185,7 +171,7 @@ def _import(importer: Importer, account: str, options: FileOptions, database_url
         database = Database.connect(settings.database_url, pool_size=2)
         try:
             async with database.read() as tx:
-                account_id = await tx.value(_ACCOUNT_NAMED, {"name": account})
+                account_id = await existing_account(tx, account)
             if account_id is None:
                 return None
             return await importer(database, command_line(account_id), options, shown, today(settings.zone))
@@ -201,20 +187,9 @@ def _import(importer: Importer, account: str, options: FileOptions, database_url
         raise typer.Exit(code=1) from None
     if report is None:
         err.print(f"No account named {account!r} (api-key create --account makes one).")
-        raise typer.Exit(code=2)
+        raise typer.Exit(code=USAGE)
     print_report(out, report, time.monotonic() - started)
     raise typer.Exit(code=0 if report.accepted else 1)
-
-
-def _settings(database_url: str | None) -> Settings:
-    try:
-        overrides: dict[str, Any] = {} if database_url is None else {"database_url": database_url}
-        return Settings(**overrides)
-    except ValidationError as error:
-        for problem in error.errors(include_url=False):
-            setting = "_".join(str(part) for part in problem["loc"]).upper()
-            err.print(f"Invalid TALENT_TRAINING_{setting}: {problem['msg']}")
-        raise typer.Exit(code=2) from None
 
 
 def print_report(out: Console, report: ImportReport, seconds: float) -> None:

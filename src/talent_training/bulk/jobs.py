@@ -41,7 +41,7 @@ from talent_training.db.database import Database, Tx
 from talent_training.db.errors import Busy, Unavailable
 from talent_training.db.statements import Query
 from talent_training.directory.importing import import_employees
-from talent_training.imports import FileFormat, FileOptions, ImportReport, Progress
+from talent_training.imports import FileFormat, FileOptions, ImportReport, Progress, Recorded
 from talent_training.imports.reading import Source
 from talent_training.kit.actor import Actor
 from talent_training.kit.clock import today
@@ -101,11 +101,19 @@ class JobOptions:
 
 # One import, whatever runs it: the request itself (a small file) or a job runner.
 
-Importer = Callable[[Database, Actor, Source, JobOptions, Progress, date], Awaitable[ImportReport]]
+Importer = Callable[
+    [Database, Actor, Source, JobOptions, Progress, date, Recorded | None], Awaitable[ImportReport]
+]
 
 
 async def _realized_trainings(
-    database: Database, actor: Actor, source: Source, options: JobOptions, progress: Progress, day: date
+    database: Database,
+    actor: Actor,
+    source: Source,
+    options: JobOptions,
+    progress: Progress,
+    day: date,
+    recorded: Recorded | None,
 ) -> ImportReport:
     return await import_realized_trainings(
         database,
@@ -116,14 +124,28 @@ async def _realized_trainings(
         create_missing=options.create_missing,
         progress=progress,
         today=day,
+        recorded=recorded,
     )
 
 
 async def _employees(
-    database: Database, actor: Actor, source: Source, options: JobOptions, progress: Progress, day: date
+    database: Database,
+    actor: Actor,
+    source: Source,
+    options: JobOptions,
+    progress: Progress,
+    day: date,
+    recorded: Recorded | None,
 ) -> ImportReport:
     return await import_employees(
-        database, actor, source, options=options.file, dry_run=options.dry_run, progress=progress, today=day
+        database,
+        actor,
+        source,
+        options=options.file,
+        dry_run=options.dry_run,
+        progress=progress,
+        today=day,
+        recorded=recorded,
     )
 
 
@@ -138,8 +160,9 @@ async def run_import(
     options: JobOptions,
     progress: Progress,
     day: date,
+    recorded: Recorded | None = None,
 ) -> ImportReport:
-    return await IMPORTS[kind](database, actor, source, options, progress, day)
+    return await IMPORTS[kind](database, actor, source, options, progress, day, recorded)
 
 
 # Statements -------------------------------------------------------------------------------------------------
@@ -339,12 +362,32 @@ async def purge(database: Database, retention_days: int) -> int:
 
 
 class JobProgress:
-    """Where the running import has got, as it tells it; the heartbeat writes it down."""
+    """Where the running import has got, as it tells it (the heartbeat writes it down), and its end: written
+    in the import's own transaction when it records rows (`recorded`), so that a crash between the two cannot
+    leave rows recorded by a job still queued, to be run again and refused as duplicates."""
 
-    def __init__(self) -> None:
+    def __init__(self, job: Any) -> None:
+        self.job = job
         self.stage: str | None = None
         self.rows = 0
         self.fraction: float | None = None
+        self.finished = False
+
+    async def recorded(self, tx: Tx, report: ImportReport) -> None:
+        job = self.job
+        status = SUCCEEDED if report.accepted else REFUSED
+        where = {"account_id": job.account_id, "id": job.id}
+        params = {**where, "status": status, "report": report.as_json(), "now": utcnow()}
+        if await tx.one(_FINISH, {**params, **self.as_params()}) is None:
+            logger.warning(
+                "import job %s: already finished by another run, this run's outcome dropped", job.id
+            )
+        else:
+            await tx.execute(_DROP_PARTS, where)
+            logger.info(
+                "import job %s: %s, %s rows, %s recorded", job.id, status, report.rows, report.recorded
+            )
+        self.finished = True
 
     def update(self, stage: str, rows: int, fraction: float | None = None) -> None:
         self.stage, self.rows, self.fraction = stage, rows, fraction
@@ -434,7 +477,7 @@ class JobRunner:
         """Run a claimed job to its end: its report stored and its file dropped, or back in the queue, or
         failed."""
         token = REQUEST_ID.set(job.request_id)  # the job's log lines carry its upload's request id
-        progress = JobProgress()
+        progress = JobProgress(job)
         done = asyncio.Event()
         heartbeat = asyncio.create_task(self._beat(job, progress, done), name=f"import job {job.id}")
         try:
@@ -453,7 +496,8 @@ class JobRunner:
             await self._give_up_or_retry(job)
         else:
             await self._stop_beating(heartbeat, done)
-            await self._finish(job, report, progress)
+            if not progress.finished:  # refused, a dry run: nothing was written with the outcome
+                await self._finish(job, report, progress)
         finally:
             REQUEST_ID.reset(token)
 
@@ -467,6 +511,7 @@ class JobRunner:
                 JobOptions.from_json(job.options),
                 progress,
                 today(self.settings.zone),
+                progress.recorded,
             )
 
     async def _file(self, job: Any) -> IO[bytes]:
@@ -508,21 +553,8 @@ class JobRunner:
         await asyncio.shield(heartbeat)
 
     async def _finish(self, job: Any, report: ImportReport, progress: JobProgress) -> None:
-        status = SUCCEEDED if report.accepted else REFUSED
-        where = {"account_id": job.account_id, "id": job.id}
-        params = {**where, "status": status, "report": report.as_json(), "now": utcnow()}
         async with self.database.transaction() as tx:
-            finished = await tx.one(_FINISH, {**params, **progress.as_params()})
-            if finished is not None:
-                await tx.execute(_DROP_PARTS, where)
-        if finished is None:
-            logger.warning(
-                "import job %s: already finished by another run, this run's outcome dropped", job.id
-            )
-        else:
-            logger.info(
-                "import job %s: %s, %s rows, %s recorded", job.id, status, report.rows, report.recorded
-            )
+            await progress.recorded(tx, report)
 
     async def _give_up_or_retry(self, job: Any) -> None:
         params = {"account_id": job.account_id, "id": job.id, "attempt": job.attempts, "now": utcnow()}

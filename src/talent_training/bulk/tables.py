@@ -31,7 +31,11 @@ from talent_training.db.base import Base, UTCDateTime
 QUEUED, RUNNING, SUCCEEDED, REFUSED, FAILED = "Queued", "Running", "Succeeded", "Refused", "Failed"
 STATUSES = (QUEUED, RUNNING, SUCCEEDED, REFUSED, FAILED)
 PART_BYTES = 1024 * 1024  # an upload is stored in parts of this size: no statement carries the whole file
-_UNFINISHED = text("status IN ('Queued', 'Running')")
+# Status lists as ORs, not IN: PostgreSQL writes `IN` on a varchar back in a form it then reads differently
+# (a restored backup would not match the migrated schema), and both planners see that `status = 'Queued'`
+# implies an OR holding it (the partial index below serves the runners' statements).
+_UNFINISHED = text("status = 'Queued' OR status = 'Running'")
+_KNOWN = " OR ".join(f"status = '{status}'" for status in STATUSES)
 
 
 class ImportJob(Base):
@@ -47,7 +51,7 @@ class ImportJob(Base):
             postgresql_where=_UNFINISHED,
             sqlite_where=_UNFINISHED,
         ),
-        CheckConstraint("status IN ('Queued', 'Running', 'Succeeded', 'Refused', 'Failed')", name="status"),
+        CheckConstraint(_KNOWN, name="status"),
         CheckConstraint("attempts >= 0", name="attempts"),
     )
 

@@ -9,19 +9,17 @@ from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, select
+from sqlalchemy import and_, select
 
 from talent_training.db.database import Database
-from talent_training.db.expressions import any_of
 from talent_training.db.statements import Query
+from talent_training.directory import repository
 from talent_training.directory.repository import EmployeeFilters
 from talent_training.directory.tables import Department, Employee, Establishment
 from talent_training.imports.columns import EMPLOYEES
 from talent_training.imports.reading import FileFormat
 from talent_training.imports.writing import Cell, Field, write
-from talent_training.kit.text import fold, like_contains
 
-ACCOUNT = bindparam("account_id", type_=Integer)
 _MANAGER = Employee.__table__.alias("manager")
 
 # Each import column (by key) and what fills it; a column the import learns is a KeyError here, at start-up.
@@ -54,20 +52,9 @@ _ROWS = select(*(_SOURCES[column.key][1].label(column.key) for column in EMPLOYE
 
 
 @cache
-def _rows(ids: bool, departments: bool, establishments: bool, managers: bool, search: bool) -> Query:
-    # The list's filters (repository._employees), on the same columns and indexes.
-    conditions = [Employee.account_id == ACCOUNT]
-    if ids:
-        conditions.append(any_of(Employee.id, "ids"))
-    if departments:
-        conditions.append(any_of(Employee.department_id, "department_ids"))
-    if establishments:
-        conditions.append(any_of(Employee.establishment_id, "establishment_ids"))
-    if managers:
-        conditions.append(any_of(Employee.manager_id, "manager_ids"))
-    if search:
-        conditions.append(Employee.search_text.like(bindparam("search", type_=String), escape="\\"))
-    return Query(_ROWS.where(*conditions).order_by(Employee.id))
+def _rows(*shape: bool) -> Query:
+    # The list's filters, on the same columns and indexes.
+    return Query(_ROWS.where(*repository.employee_conditions(*shape)).order_by(Employee.id))
 
 
 async def export_employees(
@@ -75,21 +62,8 @@ async def export_employees(
 ) -> AsyncGenerator[bytes, None]:
     """The file's bytes, chunk by chunk; the first once the first rows are read (a database failure comes
     before anything is written)."""
-    query = _rows(
-        filters.ids is not None,
-        filters.department_ids is not None,
-        filters.establishment_ids is not None,
-        filters.manager_ids is not None,
-        bool(filters.search),
-    )
-    params = {
-        "account_id": account_id,
-        "ids": filters.ids,
-        "department_ids": filters.department_ids,
-        "establishment_ids": filters.establishment_ids,
-        "manager_ids": filters.manager_ids,
-        "search": like_contains(fold(filters.search)) if filters.search else None,
-    }
+    query = _rows(*repository.employee_shape(filters))
+    params = repository.employee_params(account_id, filters)
     async with database.read() as tx:
         chunks = write(FIELDS, tx.stream(query, params), file_format, title="Employees")
         async with contextlib.aclosing(chunks):

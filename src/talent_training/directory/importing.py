@@ -48,6 +48,7 @@ from talent_training.imports import (
     ImportReport,
     Problems,
     Progress,
+    Recorded,
     Row,
 )
 from talent_training.imports import Table as FileTable
@@ -608,6 +609,7 @@ async def import_employees(
     dry_run: bool = False,
     progress: Progress = NO_PROGRESS,
     today: date,
+    recorded: Recorded | None = None,
 ) -> ImportReport:
     """Create or replace the employees of a file (and the departments and establishments it names), all of
     them or, with any problem, none. `dry_run` checks everything, against the directory too, and writes
@@ -628,6 +630,8 @@ async def import_employees(
     try:
         async with database.transaction() if write else database.read() as tx:
             await _apply(tx, actor, lines, headers, report, progress, write=write)
+            if write and report.accepted and recorded is not None:
+                await recorded(tx, report)
     except (UniqueViolation, ReferenceViolation):
         # Only when the directory changed while the file was applied (a PUT of the same login or id).
         message = "the directory changed while the file was imported: nothing was written, import it again"

@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Date, Integer, String, and_, bindparam, exists, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as insert_or_ignore
+from sqlalchemy.sql.elements import ColumnElement
 
 from talent_training.accounts.tables import Account
 from talent_training.db.base import UTCDateTime
@@ -120,22 +121,6 @@ async def get_employee(tx: Tx, account_id: int, employee_id: int) -> Any | None:
     return await tx.one(_GET_EMPLOYEE, {"account_id": account_id, "id": employee_id})
 
 
-@cache
-def _employees(ids: bool, departments: bool, establishments: bool, managers: bool, search: bool) -> Paged:
-    conditions = [Employee.account_id == ACCOUNT]
-    if ids:
-        conditions.append(any_of(Employee.id, "ids"))
-    if departments:
-        conditions.append(any_of(Employee.department_id, "department_ids"))
-    if establishments:
-        conditions.append(any_of(Employee.establishment_id, "establishment_ids"))
-    if managers:
-        conditions.append(any_of(Employee.manager_id, "manager_ids"))
-    if search:
-        conditions.append(Employee.search_text.like(bindparam("search", type_=String), escape="\\"))
-    return Paged(_WITH_MANAGER.where(*conditions), Employee.id, base=select(Employee.id).where(*conditions))
-
-
 @dataclass(frozen=True, slots=True)
 class EmployeeFilters:
     ids: list[int] | None = None
@@ -145,17 +130,37 @@ class EmployeeFilters:
     search: str | None = None  # as typed: folded and escaped here
 
 
-async def list_employees(
-    tx: Tx, account_id: int, filters: EmployeeFilters, request: PageRequest
-) -> Page[Any]:
-    paged = _employees(
+def employee_shape(filters: EmployeeFilters) -> tuple[bool, bool, bool, bool, bool]:
+    """Which filters are given (not their values): one statement per shape, built once."""
+    return (
         filters.ids is not None,
         filters.department_ids is not None,
         filters.establishment_ids is not None,
         filters.manager_ids is not None,
         bool(filters.search),
     )
-    params = {
+
+
+def employee_conditions(
+    ids: bool, departments: bool, establishments: bool, managers: bool, search: bool
+) -> list[ColumnElement[bool]]:
+    """The filters of the employee list and its export, whose values `employee_params` gives."""
+    found = [Employee.account_id == ACCOUNT]
+    if ids:
+        found.append(any_of(Employee.id, "ids"))
+    if departments:
+        found.append(any_of(Employee.department_id, "department_ids"))
+    if establishments:
+        found.append(any_of(Employee.establishment_id, "establishment_ids"))
+    if managers:
+        found.append(any_of(Employee.manager_id, "manager_ids"))
+    if search:
+        found.append(Employee.search_text.like(bindparam("search", type_=String), escape="\\"))
+    return found
+
+
+def employee_params(account_id: int, filters: EmployeeFilters) -> dict[str, Any]:
+    return {
         "account_id": account_id,
         "ids": filters.ids,
         "department_ids": filters.department_ids,
@@ -163,7 +168,19 @@ async def list_employees(
         "manager_ids": filters.manager_ids,
         "search": like_contains(fold(filters.search)) if filters.search else None,
     }
-    return await paginate(tx, paged, params, request)
+
+
+@cache
+def _employees(*shape: bool) -> Paged:
+    where = employee_conditions(*shape)
+    return Paged(_WITH_MANAGER.where(*where), Employee.id, base=select(Employee.id).where(*where))
+
+
+async def list_employees(
+    tx: Tx, account_id: int, filters: EmployeeFilters, request: PageRequest
+) -> Page[Any]:
+    paged = _employees(*employee_shape(filters))
+    return await paginate(tx, paged, employee_params(account_id, filters), request)
 
 
 # Manager changes are serialised per account on PostgreSQL: two concurrent PUTs that each pass the cycle

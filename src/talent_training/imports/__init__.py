@@ -8,7 +8,7 @@ from talent_training.imports.cells import CellError
 from talent_training.imports.columns import EMPLOYEES, REALIZED_TRAININGS, Column, Columns
 from talent_training.imports.problems import FileRefused, ImportProblem, Problems
 from talent_training.imports.reading import FileFormat, FileOptions, Row, Table, open_table
-from talent_training.imports.report import NO_PROGRESS, ImportReport, Progress
+from talent_training.imports.report import NO_PROGRESS, ImportReport, Progress, Recorded
 
 __all__ = [
     "EMPLOYEES",
@@ -24,6 +24,7 @@ __all__ = [
     "ImportReport",
     "Problems",
     "Progress",
+    "Recorded",
     "Row",
     "Table",
     "open_table",

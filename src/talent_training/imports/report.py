@@ -15,6 +15,13 @@ class Progress(Protocol):
     def update(self, stage: str, rows: int, fraction: float | None = None) -> None: ...
 
 
+class Recorded(Protocol):
+    """Called inside an import's transaction once its rows are written, before it commits: what must commit
+    with them (an import job's outcome) is written on `tx`, so that a crash leaves both or neither."""
+
+    async def __call__(self, tx: Any, report: ImportReport) -> None: ...
+
+
 class NoProgress:
     def update(self, stage: str, rows: int, fraction: float | None = None) -> None:
         return None

@@ -9,20 +9,18 @@ from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, and_, bindparam, select
+from sqlalchemy import and_, select
 
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.database import Database
-from talent_training.db.expressions import any_of
 from talent_training.db.statements import Query
 from talent_training.directory.tables import Employee
 from talent_training.imports.columns import REALIZED_TRAININGS
 from talent_training.imports.reading import FileFormat
 from talent_training.imports.writing import Cell, Field, write
+from talent_training.realized_trainings import repository
 from talent_training.realized_trainings.repository import Filters
 from talent_training.realized_trainings.tables import RealizedTraining
-
-ACCOUNT = bindparam("account_id", type_=Integer)
 
 # Each import column (by key) and what fills it. A column the import learns is a KeyError here, at start-up:
 # the export follows the import's format or does not load.
@@ -67,20 +65,9 @@ _ROWS = (
 
 
 @cache
-def _rows(owners: bool, trainings: bool, attended: bool, before: bool, after: bool) -> Query:
-    # The list's filters (repository._search), on the same columns and indexes.
-    conditions = [RealizedTraining.account_id == ACCOUNT]
-    if owners:
-        conditions.append(any_of(RealizedTraining.owner_id, "owner_ids"))
-    if trainings:
-        conditions.append(any_of(RealizedTraining.training_id, "training_ids"))
-    if attended:
-        conditions.append(RealizedTraining.has_attended == bindparam("has_attended", type_=Boolean))
-    if before:
-        conditions.append(RealizedTraining.session_ends_on < bindparam("ends_before", type_=Date))
-    if after:
-        conditions.append(RealizedTraining.session_ends_on > bindparam("ends_after", type_=Date))
-    return Query(_ROWS.where(*conditions).order_by(RealizedTraining.id))
+def _rows(*shape: bool) -> Query:
+    # The list's filters, on the same columns and indexes.
+    return Query(_ROWS.where(*repository.conditions(*shape)).order_by(RealizedTraining.id))
 
 
 async def export_realized_trainings(
@@ -88,21 +75,8 @@ async def export_realized_trainings(
 ) -> AsyncGenerator[bytes, None]:
     """The file's bytes, chunk by chunk; the first once the first rows are read (a database failure comes
     before anything is written)."""
-    query = _rows(
-        filters.owner_ids is not None,
-        filters.training_ids is not None,
-        filters.has_attended is not None,
-        filters.ends_before is not None,
-        filters.ends_after is not None,
-    )
-    params = {
-        "account_id": account_id,
-        "owner_ids": filters.owner_ids,
-        "training_ids": filters.training_ids,
-        "has_attended": filters.has_attended,
-        "ends_before": filters.ends_before,
-        "ends_after": filters.ends_after,
-    }
+    query = _rows(*repository.shape(filters))
+    params = repository.params(account_id, filters)
     async with database.read() as tx:
         chunks = write(FIELDS, tx.stream(query, params), file_format, title="Realized trainings")
         async with contextlib.aclosing(chunks):

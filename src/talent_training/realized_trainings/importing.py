@@ -67,6 +67,7 @@ from talent_training.imports import (
     ImportReport,
     Problems,
     Progress,
+    Recorded,
     Row,
     cells,
 )
@@ -705,8 +706,10 @@ async def import_realized_trainings(
     create_missing: bool = False,
     progress: Progress = NO_PROGRESS,
     today: date,
+    recorded: Recorded | None = None,
 ) -> ImportReport:
-    """Record every row of the file, or none; `report.problems` names every bad row (the first 1,000)."""
+    """Record every row of the file, or none; `report.problems` names every bad row (the first 1,000).
+    `recorded` is told in the import's transaction, once the rows are written."""
     report = ImportReport(KIND, dry_run)
     try:
         table = options.open(source, REALIZED_TRAININGS)
@@ -725,6 +728,8 @@ async def import_realized_trainings(
                 if report.problems or dry_run:
                     raise _RollBack
                 await run.record(tx)
+                if recorded is not None:
+                    await recorded(tx, report)
         except _RollBack:
             pass
         except FileRefused as refused:  # the file broke while it was read: the transaction rolled back

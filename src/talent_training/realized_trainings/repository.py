@@ -8,6 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, Boolean, Date, Integer, String, and_, bindparam, insert, select, true
+from sqlalchemy.sql.elements import ColumnElement
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Category, Provider, Training
@@ -80,35 +81,39 @@ async def by_ids(tx: Tx, account_id: int, ids: list[int]) -> list[Any]:
     return await tx.all(_BY_IDS, {"account_id": account_id, "ids": ids})
 
 
-@cache
-def _search(owners: bool, trainings: bool, attended: bool, before: bool, after: bool) -> Paged:
-    conditions = [RealizedTraining.account_id == ACCOUNT]
-    if owners:
-        conditions.append(any_of(RealizedTraining.owner_id, "owner_ids"))
-    if trainings:
-        conditions.append(any_of(RealizedTraining.training_id, "training_ids"))
-    if attended:
-        conditions.append(RealizedTraining.has_attended == bindparam("has_attended", type_=Boolean))
-    if before:
-        conditions.append(RealizedTraining.session_ends_on < bindparam("ends_before", type_=Date))
-    if after:
-        conditions.append(RealizedTraining.session_ends_on > bindparam("ends_after", type_=Date))
-    return Paged(
-        _WITH_TRAINING.where(*conditions),
-        RealizedTraining.id,
-        base=select(RealizedTraining.id).where(*conditions),
-    )
-
-
-async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest) -> Page[Any]:
-    paged = _search(
+def shape(filters: Filters) -> tuple[bool, bool, bool, bool, bool]:
+    """Which filters are given (not their values): one statement per shape, built once."""
+    return (
         filters.owner_ids is not None,
         filters.training_ids is not None,
         filters.has_attended is not None,
         filters.ends_before is not None,
         filters.ends_after is not None,
     )
-    params = {
+
+
+def conditions(
+    owners: bool, trainings: bool, attended: bool, before: bool, after: bool, sessions: bool = False
+) -> list[ColumnElement[bool]]:
+    """The filters of the list, its export and the v1 list, whose values `params` gives, in one order."""
+    found = [RealizedTraining.account_id == ACCOUNT]
+    if owners:
+        found.append(any_of(RealizedTraining.owner_id, "owner_ids"))
+    if trainings:
+        found.append(any_of(RealizedTraining.training_id, "training_ids"))
+    if sessions:
+        found.append(any_of(RealizedTraining.session_id, "session_ids"))
+    if attended:
+        found.append(RealizedTraining.has_attended == bindparam("has_attended", type_=Boolean))
+    if before:
+        found.append(RealizedTraining.session_ends_on < bindparam("ends_before", type_=Date))
+    if after:
+        found.append(RealizedTraining.session_ends_on > bindparam("ends_after", type_=Date))
+    return found
+
+
+def params(account_id: int, filters: Filters) -> dict[str, Any]:
+    return {
         "account_id": account_id,
         "owner_ids": filters.owner_ids,
         "training_ids": filters.training_ids,
@@ -116,7 +121,18 @@ async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest
         "ends_before": filters.ends_before,
         "ends_after": filters.ends_after,
     }
-    return await paginate(tx, paged, params, request)
+
+
+@cache
+def _search(*shape: bool) -> Paged:
+    where = conditions(*shape)
+    return Paged(
+        _WITH_TRAINING.where(*where), RealizedTraining.id, base=select(RealizedTraining.id).where(*where)
+    )
+
+
+async def search(tx: Tx, account_id: int, filters: Filters, request: PageRequest) -> Page[Any]:
+    return await paginate(tx, _search(*shape(filters)), params(account_id, filters), request)
 
 
 # Lucca's deprecated v1 list -----------------------------------------------------------------------------
@@ -160,19 +176,11 @@ _BY_END_DATE = SortColumn(RealizedTraining.session_ends_on, date.toordinal, date
 
 @cache
 def _v1_list(owners: bool, sessions: bool, attended: bool, after: bool, sort: Sort) -> Paged:
-    conditions = [RealizedTraining.account_id == ACCOUNT]
-    if owners:
-        conditions.append(any_of(RealizedTraining.owner_id, "owner_ids"))
-    if sessions:
-        conditions.append(any_of(RealizedTraining.session_id, "session_ids"))
-    if attended:
-        conditions.append(RealizedTraining.has_attended == bindparam("has_attended", type_=Boolean))
-    if after:
-        conditions.append(RealizedTraining.session_ends_on > bindparam("ends_after", type_=Date))
+    where = conditions(owners, False, attended, False, after, sessions=sessions)
     return Paged(
-        _V1_ITEM.where(*conditions),
+        _V1_ITEM.where(*where),
         RealizedTraining.id,
-        base=select(RealizedTraining.id).where(*conditions),
+        base=select(RealizedTraining.id).where(*where),
         sort=_BY_END_DATE if sort.field == "sessionEndOn" else None,
         descending=sort.descending,
         name="" if sort == Sort() else sort.name,  # by id: the cursors of every other list

@@ -14,23 +14,22 @@ from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, case, literal, or_, select
+from sqlalchemy import and_, case, literal, select
 from sqlalchemy.orm import aliased
 
 from talent_training.catalog.tables import Provider, Training
 from talent_training.db.database import Database
-from talent_training.db.expressions import any_of
 from talent_training.db.statements import Query
 from talent_training.directory.tables import Employee
 from talent_training.imports.reading import FileFormat
 from talent_training.imports.writing import Cell, Field, write
 from talent_training.kit.paging import Sort
 from talent_training.planning.tables import Plan, TrainingSession
+from talent_training.training_demands import repository
 from talent_training.training_demands.repository import Filters
-from talent_training.training_demands.schemas import LEVELS, DemandState
+from talent_training.training_demands.schemas import LEVELS
 from talent_training.training_demands.tables import TrainingDemand
 
-ACCOUNT = bindparam("account_id", type_=Integer)
 Owner = aliased(Employee, name="owner")
 
 
@@ -91,49 +90,17 @@ _ROWS = (
     .outerjoin(Plan, _of_account(Plan, TrainingDemand.plan_id))
     .outerjoin(TrainingSession, _of_account(TrainingSession, TrainingDemand.session_id))
 )
-# The list's sorts (repository.SORTABLE), each followed by the id in the same direction.
-_SORTS = {
-    "id": TrainingDemand.id,
-    "createdAt": TrainingDemand.created_at,
-    "prioritization.level": TrainingDemand.prioritization_rank,
-}
 
 
 @cache
-def _rows(
-    owners: bool,
-    sessions: bool,
-    trainings: bool,
-    states: tuple[DemandState, ...],
-    departments: bool,
-    establishments: bool,
-    ranks: bool,
-    planned: bool | None,
-    sort: Sort,
-) -> Query:
-    # The list's filters (repository._search), on the same columns and indexes.
-    conditions: list[Any] = [TrainingDemand.account_id == ACCOUNT]
-    if owners:
-        conditions.append(any_of(TrainingDemand.owner_id, "owner_ids"))
-    if sessions:
-        conditions.append(any_of(TrainingDemand.session_id, "session_ids"))
-    if trainings:
-        conditions.append(any_of(TrainingDemand.training_id, "training_ids"))
-    if states:
-        conditions.append(or_(*(TrainingDemand.state == literal(state.value) for state in states)))
-    if departments:
-        conditions.append(any_of(TrainingDemand.owner_department_id, "department_ids"))
-    if establishments:
-        conditions.append(any_of(TrainingDemand.owner_establishment_id, "establishment_ids"))
-    if ranks:
-        conditions.append(any_of(TrainingDemand.prioritization_rank, "ranks"))
-    if planned is not None:
-        conditions.append(
-            TrainingDemand.session_id.is_not(None) if planned else TrainingDemand.session_id.is_(None)
-        )
-    order = [_SORTS[sort.field], TrainingDemand.id] if sort.field != "id" else [TrainingDemand.id]
+def _rows(shape: repository.Shape, sort: Sort) -> Query:
+    # The list's filters and order, on the same columns and indexes.
+    sorted_by = repository.SORTS.get(sort.field)
+    order = [TrainingDemand.id] if sorted_by is None else [sorted_by.column, TrainingDemand.id]
     return Query(
-        _ROWS.where(*conditions).order_by(*(column.desc() if sort.descending else column for column in order))
+        _ROWS.where(*repository.conditions(*shape)).order_by(
+            *(column.desc() if sort.descending else column for column in order)
+        )
     )
 
 
@@ -142,26 +109,8 @@ async def export_training_demands(
 ) -> AsyncGenerator[bytes, None]:
     """The file's bytes, chunk by chunk; the first once the first rows are read (a database failure comes
     before anything is written)."""
-    query = _rows(
-        filters.owner_ids is not None,
-        filters.session_ids is not None,
-        filters.training_ids is not None,
-        tuple(sorted(set(filters.states))),
-        filters.department_ids is not None,
-        filters.establishment_ids is not None,
-        filters.ranks is not None,
-        filters.is_session_planned,
-        sort,
-    )
-    params = {
-        "account_id": account_id,
-        "owner_ids": filters.owner_ids,
-        "session_ids": filters.session_ids,
-        "training_ids": filters.training_ids,
-        "department_ids": filters.department_ids,
-        "establishment_ids": filters.establishment_ids,
-        "ranks": filters.ranks,
-    }
+    query = _rows(repository.shape(filters), sort)
+    params = repository.params(account_id, filters)
     async with database.read() as tx:
         chunks = write(FIELDS, tx.stream(query, params), file_format, title="Training demands")
         async with contextlib.aclosing(chunks):

@@ -26,6 +26,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import ColumnElement
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Provider, Training
@@ -134,7 +135,8 @@ class Filters:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_SORTS = {
+# The sorts of the list and its export besides the id, which then follows the sort's column, in its direction.
+SORTS = {
     "createdAt": SortColumn(
         TrainingDemand.created_at,
         lambda at: (at - _EPOCH) // _MICROSECOND,
@@ -142,70 +144,18 @@ _SORTS = {
     ),
     "prioritization.level": SortColumn(TrainingDemand.prioritization_rank, int, int),
 }
-SORTABLE = ("id", *_SORTS)
+SORTABLE = ("id", *SORTS)
 
-
-def _one_or_any(column: Any, name: str, count: int) -> list[Any]:
-    if count == 0:
-        return []
-    if count == 1:
-        return [column == bindparam(f"{name}_one", type_=Integer)]
-    return [any_of(column, name)]
+# Which filters are given (not their values), as `conditions` takes them: one statement per shape.
+Shape = tuple[bool, bool, bool, tuple[DemandState, ...], int, int, bool, bool | None]
 
 
 def _how_many(ids: list[int] | None) -> int:
     return 0 if ids is None else min(len(ids), 2)
 
 
-@cache
-def _search(
-    owners: bool,
-    sessions: bool,
-    trainings: bool,
-    states: tuple[DemandState, ...],
-    departments: int,  # 0: no filter, 1: one, 2: several
-    establishments: int,
-    ranks: bool,
-    planned: bool | None,
-    sort: Sort,
-) -> Paged:
-    conditions: list[Any] = [TrainingDemand.account_id == ACCOUNT]
-    if owners:
-        conditions.append(any_of(TrainingDemand.owner_id, "owner_ids"))
-    if sessions:
-        conditions.append(any_of(TrainingDemand.session_id, "session_ids"))
-    if trainings:
-        conditions.append(any_of(TrainingDemand.training_id, "training_ids"))
-    if states:  # a handful of values: written into the statement, one shape per combination
-        conditions.append(or_(*(TrainingDemand.state == literal(state.value) for state in states)))
-    # The owner's current department, copied onto the demand (tables.py). One department (a manager's list)
-    # is an equality, so that PostgreSQL reads it from (department, rank, id) in the list's order; an array,
-    # even of one, leaves the planner to guess the department's size and walk the whole rank index instead
-    # (73 ms rather than 1 ms for a small department at a million demands: docs/benchmarks.md).
-    conditions += _one_or_any(TrainingDemand.owner_department_id, "department_ids", departments)
-    conditions += _one_or_any(TrainingDemand.owner_establishment_id, "establishment_ids", establishments)
-    if ranks:
-        conditions.append(any_of(TrainingDemand.prioritization_rank, "ranks"))
-    if planned is not None:
-        conditions.append(
-            TrainingDemand.session_id.is_not(None) if planned else TrainingDemand.session_id.is_(None)
-        )
-    within = None
-    if departments == 1 and sort.field != "id":  # led by (department, sort, id), as its index is
-        within = (TrainingDemand.owner_department_id, bindparam("department_ids_one", type_=Integer))
-    return Paged(
-        _WITH_ALL.where(*conditions),
-        TrainingDemand.id,
-        base=select(TrainingDemand.id).where(*conditions),
-        sort=_SORTS.get(sort.field),
-        descending=sort.descending,
-        name="" if sort == Sort() else sort.name,
-        within=within,
-    )
-
-
-async def search(tx: Tx, account_id: int, filters: Filters, sort: Sort, request: PageRequest) -> Page[Any]:
-    paged = _search(
+def shape(filters: Filters) -> Shape:
+    return (
         filters.owner_ids is not None,
         filters.session_ids is not None,
         filters.training_ids is not None,
@@ -214,9 +164,54 @@ async def search(tx: Tx, account_id: int, filters: Filters, sort: Sort, request:
         _how_many(filters.establishment_ids),
         filters.ranks is not None,
         filters.is_session_planned,
-        sort,
     )
-    params = {
+
+
+def _one_or_any(column: Any, name: str, count: int) -> list[ColumnElement[bool]]:
+    if count == 0:
+        return []
+    if count == 1:
+        return [column == bindparam(f"{name}_one", type_=Integer)]
+    return [any_of(column, name)]
+
+
+def conditions(
+    owners: bool,
+    sessions: bool,
+    trainings: bool,
+    states: tuple[DemandState, ...],
+    departments: int,  # 0: no filter, 1: one, 2: several
+    establishments: int,
+    ranks: bool,
+    planned: bool | None,
+) -> list[ColumnElement[bool]]:
+    """The filters of the list and its export, whose values `params` gives."""
+    found: list[ColumnElement[bool]] = [TrainingDemand.account_id == ACCOUNT]
+    if owners:
+        found.append(any_of(TrainingDemand.owner_id, "owner_ids"))
+    if sessions:
+        found.append(any_of(TrainingDemand.session_id, "session_ids"))
+    if trainings:
+        found.append(any_of(TrainingDemand.training_id, "training_ids"))
+    if states:  # a handful of values: written into the statement, one shape per combination
+        found.append(or_(*(TrainingDemand.state == literal(state.value) for state in states)))
+    # The owner's current department, copied onto the demand (tables.py). One department (a manager's list)
+    # is an equality, so that PostgreSQL reads it from (department, rank, id) in the list's order; an array,
+    # even of one, leaves the planner to guess the department's size and walk the whole rank index instead
+    # (73 ms rather than 1 ms for a small department at a million demands: docs/benchmarks.md).
+    found += _one_or_any(TrainingDemand.owner_department_id, "department_ids", departments)
+    found += _one_or_any(TrainingDemand.owner_establishment_id, "establishment_ids", establishments)
+    if ranks:
+        found.append(any_of(TrainingDemand.prioritization_rank, "ranks"))
+    if planned is not None:
+        found.append(
+            TrainingDemand.session_id.is_not(None) if planned else TrainingDemand.session_id.is_(None)
+        )
+    return found
+
+
+def params(account_id: int, filters: Filters) -> dict[str, Any]:
+    return {
         "account_id": account_id,
         "owner_ids": filters.owner_ids,
         "session_ids": filters.session_ids,
@@ -227,7 +222,37 @@ async def search(tx: Tx, account_id: int, filters: Filters, sort: Sort, request:
         "establishment_ids_one": filters.establishment_ids[0] if filters.establishment_ids else None,
         "ranks": filters.ranks,
     }
-    return await paginate(tx, paged, params, request)
+
+
+@cache
+def _search(
+    owners: bool,
+    sessions: bool,
+    trainings: bool,
+    states: tuple[DemandState, ...],
+    departments: int,
+    establishments: int,
+    ranks: bool,
+    planned: bool | None,
+    sort: Sort,
+) -> Paged:
+    where = conditions(owners, sessions, trainings, states, departments, establishments, ranks, planned)
+    within = None
+    if departments == 1 and sort.field != "id":  # led by (department, sort, id), as its index is
+        within = (TrainingDemand.owner_department_id, bindparam("department_ids_one", type_=Integer))
+    return Paged(
+        _WITH_ALL.where(*where),
+        TrainingDemand.id,
+        base=select(TrainingDemand.id).where(*where),
+        sort=SORTS.get(sort.field),
+        descending=sort.descending,
+        name="" if sort == Sort() else sort.name,
+        within=within,
+    )
+
+
+async def search(tx: Tx, account_id: int, filters: Filters, sort: Sort, request: PageRequest) -> Page[Any]:
+    return await paginate(tx, _search(*shape(filters), sort), params(account_id, filters), request)
 
 
 # Creation -------------------------------------------------------------------------------------------------

@@ -46,6 +46,7 @@ EXPOSED_HEADERS = [
     "RateLimit-Remaining",
     "RateLimit-Reset",
     "RateLimit-Policy",
+    "Content-Disposition",  # an export's file name
 ]
 _ALWAYS = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"no-referrer")]
 _NO_STORE = (b"cache-control", b"no-store")

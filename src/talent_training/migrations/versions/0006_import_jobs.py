@@ -15,7 +15,8 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-_UNFINISHED = "status IN ('Queued', 'Running')"
+# ORs, not IN: PostgreSQL's text of `IN` on a varchar does not survive a dump and restore unchanged.
+_UNFINISHED = "status = 'Queued' OR status = 'Running'"
 
 
 def upgrade() -> None:
@@ -45,7 +46,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_import_jobs")),
         sa.UniqueConstraint("account_id", "id", name=op.f("uq_import_jobs_account_id_id")),
         sa.CheckConstraint(
-            "status IN ('Queued', 'Running', 'Succeeded', 'Refused', 'Failed')",
+            "status = 'Queued' OR status = 'Running' OR status = 'Succeeded' OR status = 'Refused'"
+            " OR status = 'Failed'",
             name=op.f("ck_import_jobs_status"),
         ),
         sa.CheckConstraint("attempts >= 0", name=op.f("ck_import_jobs_attempts")),

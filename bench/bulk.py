@@ -235,7 +235,7 @@ def _with_target(step: Step, target: float) -> Step:
 
 def report(steps: list[Step], rows: int) -> str:
     lines = [
-        "## Bulk import and export (issue 11)",
+        HEADING,
         "",
         f"`python -m bench.bulk` (part of `make bench`): {rows:,} realized trainings of {EMPLOYEES:,} employees in",
         "Lucca's template as a French spreadsheet saves it (`;`, UTF-8 with BOM, decimal comma, MM/DD/YYYY),",
@@ -256,6 +256,20 @@ def report(steps: list[Step], rows: int) -> str:
             f"| {s.exit_code} | {target} |"
         )
     return "\n".join(lines) + "\n"
+
+
+HEADING = "## Bulk import and export (issue 11)"
+
+
+def put_section(report: Path, section: str) -> None:
+    """The bulk section in `report` (docs/benchmarks.md), replacing the one there: `make bench` rewrites the
+    rest of the file and adds this after it; `python -m bench.bulk` alone updates this part only."""
+    text = report.read_text("utf-8") if report.exists() else ""
+    start = text.find(HEADING)
+    if start >= 0:
+        end = text.find("\n## ", start + len(HEADING))
+        text = text[:start] + (text[end + 1 :] if end >= 0 else "")
+    report.write_text(text.rstrip("\n") + "\n\n" + section, "utf-8")
 
 
 def main() -> str:
@@ -289,4 +303,4 @@ def main() -> str:
 
 
 if __name__ == "__main__":
-    main()
+    put_section(Path(os.environ.get("BENCH_REPORT", ROOT / "docs" / "benchmarks.md")), main())

@@ -10,6 +10,10 @@ training demands): a manager's list of demands by department, its first and a de
 attendance sheet of a 500-person session, on talent-training alone (bench/workflow.py); alone:
 `BENCH_ONLY="demands"`.
 
+Bulk import and export (issue 11: a million realized trainings in and out through the command line, on
+PostgreSQL and SQLite) run last, on databases of their own (bench/bulk.py); alone: `python -m bench.bulk`,
+or `BENCH_ONLY="bulk"`.
+
 Environment (all optional):
 - BENCH_SECONDS (5): length of a throughput sample; BENCH_LATENCY_SECONDS (4): of a one-client sample.
 - BENCH_ROUNDS (3): rounds of the paired scenarios (ours and the raw app, back to back, alternating which
@@ -50,7 +54,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import profiling, workflow, workflow_data
+from bench import bulk, profiling, workflow, workflow_data
 from bench.explain import StatementTimes, explain_demand_lists, explain_list_queries
 from bench.generate import DATA, OWNERS, Loaded, describe, load
 from bench.raw_app import CATEGORIES, PROVIDERS, REALIZED, TRAININGS, cursor_key
@@ -849,6 +853,9 @@ def main() -> None:
             else None
         ),
     )
+    if not ONLY or wanted("bulk"):
+        say("bulk import and export (bench/bulk.py)")
+        bulk.put_section(out, bulk.main())
     say(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
 
 

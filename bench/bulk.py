@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
@@ -255,6 +255,17 @@ def report(steps: list[Step], rows: int) -> str:
             f"| {s.database} | {s.name} | {s.rows:,} | {s.seconds:.1f} | {s.rate:,.0f} | {s.peak_mb:.0f} "
             f"| {s.exit_code} | {target} |"
         )
+    for database in dict.fromkeys(s.database for s in steps):
+        imports = [s for s in steps if s.database == database and " realized trainings" in s.name]
+        imports = [s for s in imports if s.name.startswith("import")]
+        if len(imports) == 2:
+            small, big = sorted(imports, key=lambda s: s.rows)
+            lines.append("")
+            lines.append(
+                f"{database}: memory does not follow the file's size: peak {small.peak_mb:.0f} MiB importing "
+                f"{small.rows:,} rows, {big.peak_mb:.0f} MiB importing {big.rows:,}."
+            )
+    lines += ["", f"Measured on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, on this machine, alone."]
     return "\n".join(lines) + "\n"
 
 

@@ -62,8 +62,9 @@ class TalentTraining:
         if settings.cors_origins:  # off unless an allow-list is set
             inner = Cors(router, settings.cors_origins)
         self._path = Observed(inner, metrics=state.metrics, settings=settings)
+        state.pause_time_limit = self._path.time_limit.paused
         self._maintenance: asyncio.Task[None] | None = None
-        # Every serving process runs import jobs (docs/imports-http.md); the tests' application, which gets no
+        # Every serving process runs import jobs (docs/imports.md); the tests' application, which gets no
         # lifespan, runs none unless a test starts a runner of its own.
         self.import_jobs = import_jobs.JobRunner(state.database, settings)
 

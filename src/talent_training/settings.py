@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins a browser may call the API from; empty: CORS off"
     )
-    # Imports over HTTP (docs/imports-http.md).
+    # Imports over HTTP (docs/imports.md).
     max_upload_bytes: int = Field(
         default=512 * 1024 * 1024, ge=1024, description="Largest body of an import (the file, or its form)"
     )

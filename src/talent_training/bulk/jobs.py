@@ -1,5 +1,5 @@
 """Imports that outlast their request: the job, its upload kept in the database, and the runner that every
-serving process starts (docs/imports-http.md).
+serving process starts (docs/imports.md).
 
     job = await enqueue(tx, actor, kind, options, upload.file, upload.size, request_id)   # the POST: 202
     runner = JobRunner(database, settings); runner.start()                                 # app.py's lifespan
@@ -398,7 +398,7 @@ class JobProgress:
 
 
 class JobRunner:
-    """Runs queued import jobs one at a time, in the serving process's event loop (docs/imports-http.md)."""
+    """Runs queued import jobs one at a time, in the serving process's event loop (docs/imports.md)."""
 
     def __init__(self, database: Database, settings: Settings) -> None:
         self.database = database

@@ -1,4 +1,4 @@
-"""HTTP for imports (docs/imports-http.md): a CSV or XLSX file as the body, or as the `file` part of a form.
+"""HTTP for imports (docs/imports.md): a CSV or XLSX file as the body, or as the `file` part of a form.
 
 A small file (up to `import_inline_bytes`) is imported during the request: 200 with the report, or the report
 inside a 400 (409 when duplicates are its only problems). A larger one, or any sent with

@@ -1,4 +1,4 @@
-"""Employees from a CSV or XLSX file: the HR system's nightly sync (docs/imports-employees.md).
+"""Employees from a CSV or XLSX file: the HR system's nightly sync (docs/imports.md).
 
 Each row creates or replaces an employee by its HR id, as `PUT /v1/employees/{id}` does, with the same rules
 (service.py's, called here): names and logins as the API's schemas limit them, `leftOn` not before `hiredOn`,

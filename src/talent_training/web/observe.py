@@ -28,7 +28,6 @@ from talent_training.settings import Settings
 from talent_training.web.errors import problem_for
 from talent_training.web.logs import REQUEST_ID
 from talent_training.web.metrics import Metrics
-from talent_training.web.request import PAUSE_TIME_LIMIT
 from talent_training.web.responses import problem_response
 
 access_logger = logging.getLogger("talent_training.access")
@@ -196,7 +195,6 @@ class Observed:
 
         time_limit = self.time_limit
         task = time_limit.start()
-        scope[PAUSE_TIME_LIMIT] = time_limit.paused
         try:
             try:
                 await self.app(scope, receive, answer)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import AsyncGenerator
-from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 from tempfile import SpooledTemporaryFile
@@ -26,7 +25,7 @@ from talent_training.kit.problems import (
     UnsupportedMediaType,
 )
 from talent_training.kit.types import INT32_MAX, int32_digits, parse_id_list, parse_query_int
-from talent_training.web.request import PAUSE_TIME_LIMIT, Request
+from talent_training.web.request import Request
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -172,8 +171,7 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
         accepted = ", ".join([*UPLOAD_TYPES, FORM])
         sent = f"Content-Type {content_type!r}" if content_type else "A body without Content-Type"
         raise UnsupportedMediaType(f"{sent} is not supported: send the file as one of {accepted}.")
-    pause = request.scope.get(PAUSE_TIME_LIMIT)
-    with pause() if pause else nullcontext():  # a large file takes what the client's link takes
+    with request.state_of_app.pause_time_limit():  # a large file takes what the client's link takes
         if media_type == FORM:
             upload = await _form_upload(request, max_bytes)
         else:

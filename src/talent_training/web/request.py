@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -20,9 +21,6 @@ if TYPE_CHECKING:  # prometheus_client must not be imported before `serve` has s
     from talent_training.web.metrics import Metrics
 
 _TRANSACTION = "talent_training.transaction"
-# In the scope, put by web/observe.py: `scope[PAUSE_TIME_LIMIT]()` is a context manager during which the
-# request time limit does not run (reading an upload's body, which the server's read timeout watches).
-PAUSE_TIME_LIMIT = "talent_training.pause_time_limit"
 
 
 class AppState:
@@ -35,6 +33,9 @@ class AppState:
         self.metrics = metrics
         self.openapi_json = b""
         self._cursor_codec: CursorCodec | None = None
+        # While the block runs, the request time limit does not (reading an upload's body, which the
+        # server's read timeout watches instead): web/observe.py's `TimeLimit.paused`, set by app.py.
+        self.pause_time_limit: Callable[[], AbstractContextManager[None]] = nullcontext
 
     async def cursor_codec(self) -> CursorCodec:
         # Read once per process: the secret lives in the database so that every worker signs alike.

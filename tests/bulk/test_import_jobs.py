@@ -274,7 +274,7 @@ async def test_a_run_that_breaks_is_retried_then_failed(
 ) -> None:
     runs: list[int] = []
 
-    async def broken(*args: Any) -> Any:
+    async def broken(*args: Any, **kwargs: Any) -> Any:
         runs.append(1)
         raise RuntimeError("a bug")
 
@@ -294,7 +294,7 @@ async def test_a_run_that_breaks_is_retried_then_failed(
 async def test_a_run_cut_short_by_the_database_going_away_does_not_count(
     client: httpx.AsyncClient, runner: JobRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    async def outage(*args: Any) -> Any:
+    async def outage(*args: Any, **kwargs: Any) -> Any:
         raise Unavailable("ConnectionDoesNotExistError: connection was closed in the middle of operation")
 
     monkeypatch.setitem(jobs.IMPORTS, jobs.REALIZED_TRAININGS, outage)
@@ -317,12 +317,12 @@ async def test_a_run_finishing_after_it_was_taken_for_dead_is_heard(
     real = jobs.IMPORTS[jobs.REALIZED_TRAININGS]
     guessed: list[str] = []
 
-    async def while_taken_for_dead(*args: Any) -> Any:
+    async def while_taken_for_dead(*args: Any, **kwargs: Any) -> Any:
         stale = utcnow() - timedelta(seconds=settings.import_job_stale_s + 1)
         await set_heartbeat(runner.database, job["id"], stale)
         await runner.reap()  # another process's runner, meanwhile
         guessed.append((await job_of(client, job["id"]))["status"])
-        return await real(*args)
+        return await real(*args, **kwargs)
 
     monkeypatch.setitem(jobs.IMPORTS, jobs.REALIZED_TRAININGS, while_taken_for_dead)
     await directory(client)
@@ -342,7 +342,7 @@ async def test_a_runner_stopped_mid_job_puts_it_back(
 ) -> None:
     started = asyncio.Event()
 
-    async def endless(*args: Any) -> Any:
+    async def endless(*args: Any, **kwargs: Any) -> Any:
         started.set()
         await asyncio.Event().wait()
 
@@ -424,7 +424,7 @@ async def test_runners_racing_claim_each_job_once(
     submitted = [(await submit(client))["id"] for _ in range(8)]
     imported: list[int] = []
 
-    async def quick(database: Database, actor: Any, source: Any, *args: Any) -> ImportReport:
+    async def quick(database: Database, actor: Any, source: Any, **kwargs: Any) -> ImportReport:
         imported.append(1)
         return ImportReport("realized-trainings", False, rows=2, recorded=2)
 

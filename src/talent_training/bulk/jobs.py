@@ -99,57 +99,12 @@ class JobOptions:
         )
 
 
-# One import, whatever runs it: the request itself (a small file) or a job runner.
-
-Importer = Callable[
-    [Database, Actor, Source, JobOptions, Progress, date, Recorded | None], Awaitable[ImportReport]
-]
-
-
-async def _realized_trainings(
-    database: Database,
-    actor: Actor,
-    source: Source,
-    options: JobOptions,
-    progress: Progress,
-    day: date,
-    recorded: Recorded | None,
-) -> ImportReport:
-    return await import_realized_trainings(
-        database,
-        actor,
-        source,
-        options=options.file,
-        dry_run=options.dry_run,
-        create_missing=options.create_missing,
-        progress=progress,
-        today=day,
-        recorded=recorded,
-    )
-
-
-async def _employees(
-    database: Database,
-    actor: Actor,
-    source: Source,
-    options: JobOptions,
-    progress: Progress,
-    day: date,
-    recorded: Recorded | None,
-) -> ImportReport:
-    return await import_employees(
-        database,
-        actor,
-        source,
-        options=options.file,
-        dry_run=options.dry_run,
-        progress=progress,
-        today=day,
-        recorded=recorded,
-    )
-
-
-IMPORTS: dict[str, Importer] = {REALIZED_TRAININGS: _realized_trainings, EMPLOYEES: _employees}
+# One import, whatever runs it: the request itself (a small file) or a job runner. The importers take the
+# same keywords, realized trainings' `create_missing` aside.
+IMPORTS: dict[str, Callable[..., Awaitable[ImportReport]]] = {
+    REALIZED_TRAININGS: import_realized_trainings,
+    EMPLOYEES: import_employees,
+}
 
 
 async def run_import(
@@ -162,7 +117,18 @@ async def run_import(
     day: date,
     recorded: Recorded | None = None,
 ) -> ImportReport:
-    return await IMPORTS[kind](database, actor, source, options, progress, day, recorded)
+    own = {"create_missing": options.create_missing} if kind == REALIZED_TRAININGS else {}
+    return await IMPORTS[kind](
+        database,
+        actor,
+        source,
+        options=options.file,
+        dry_run=options.dry_run,
+        progress=progress,
+        today=day,
+        recorded=recorded,
+        **own,
+    )
 
 
 # Statements -------------------------------------------------------------------------------------------------

@@ -4,7 +4,6 @@ snapshot (`Tx.stream`), whatever their number."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
@@ -18,7 +17,7 @@ from talent_training.directory.repository import EmployeeFilters
 from talent_training.directory.tables import Department, Employee, Establishment
 from talent_training.imports.columns import EMPLOYEES
 from talent_training.imports.reading import FileFormat
-from talent_training.imports.writing import Cell, Field, write
+from talent_training.imports.writing import Cell, Field, export
 
 _MANAGER = Employee.__table__.alias("manager")
 
@@ -57,15 +56,10 @@ def _rows(*shape: bool) -> Query:
     return Query(_ROWS.where(*repository.employee_conditions(*shape)).order_by(Employee.id))
 
 
-async def export_employees(
+def export_employees(
     database: Database, account_id: int, filters: EmployeeFilters, file_format: FileFormat
 ) -> AsyncGenerator[bytes, None]:
-    """The file's bytes, chunk by chunk; the first once the first rows are read (a database failure comes
-    before anything is written)."""
+    """The file's bytes, chunk by chunk (imports/writing.py `export`)."""
     query = _rows(*repository.employee_shape(filters))
     params = repository.employee_params(account_id, filters)
-    async with database.read() as tx:
-        chunks = write(FIELDS, tx.stream(query, params), file_format, title="Employees")
-        async with contextlib.aclosing(chunks):
-            async for chunk in chunks:
-                yield chunk
+    return export(database, query, params, FIELDS, file_format, title="Employees")

@@ -54,7 +54,7 @@ def _unit_statements(model: UnitModel) -> _UnitStatements:
         insert=Query(
             insert_or_ignore(model)
             .values(account_id=ACCOUNT, id=ID, name=name, created_at=NOW, updated_at=NOW)
-            .on_conflict_do_nothing(index_elements=[model.account_id, model.id])
+            .on_conflict_do_nothing()  # any conflict: see _NEW_EMPLOYEE
             .returning(model.id)
         ),
         update=Query(update(model).where(this).values(name=name, updated_at=NOW)),
@@ -287,7 +287,10 @@ _EMPLOYEE_VALUES = {
 _NEW_EMPLOYEE = Query(
     insert_or_ignore(Employee)
     .values(account_id=ACCOUNT, id=ID, created_at=NOW, **_EMPLOYEE_VALUES)
-    .on_conflict_do_nothing(index_elements=[Employee.account_id, Employee.id])
+    # Any conflict, not just the id's: with the id alone as its target, PostgreSQL raises on the login's
+    # unique index when a concurrent PUT is inserting the same employee (same id, same login), since only
+    # the target's index waits for the other transaction to end.
+    .on_conflict_do_nothing()
     .returning(Employee.id)
 )
 _UPDATE_EMPLOYEE = Query(update(Employee).where(_THIS_EMPLOYEE).values(_EMPLOYEE_VALUES))
@@ -295,7 +298,7 @@ _UPDATE_EMPLOYEE = Query(update(Employee).where(_THIS_EMPLOYEE).values(_EMPLOYEE
 
 async def insert_employee(tx: Tx, values: dict[str, Any]) -> bool:
     """Whether the employee was inserted: False when a row of that id exists (created meanwhile by a
-    concurrent `PUT`). `UniqueViolation` when another employee of the account has that login."""
+    concurrent `PUT`), or when another employee of the account has that login."""
     return await tx.one(_NEW_EMPLOYEE, values) is not None
 
 

@@ -54,9 +54,11 @@ async def put_unit(tx: Tx, actor: Actor, kind: str, unit_id: int, data: UnitPut)
                     tx, actor, kind, unit_id, Action.CREATE, audit.created({"name": data.name})
                 )
                 return Written(UnitRow(unit_id, data.name), created=True)
-            # Created meanwhile by a concurrent PUT of the same id, now committed: replace it.
+            # Created meanwhile by a concurrent PUT of the same id, now committed (replace it), or the name
+            # is taken.
             current = await repository.lock_unit(tx, kind, account_id, unit_id)
-            assert current is not None  # records are never deleted
+            if current is None:
+                raise UniqueViolation("name", None)
         if changes := audit.changed({"name": current.name}, {"name": data.name}):
             await repository.update_unit(tx, kind, values)
             await audit.record(tx, actor, kind, unit_id, Action.UPDATE, changes)
@@ -130,6 +132,10 @@ def check_not_own_manager(employee_id: int, manager_id: int | None) -> None:
         raise RuleViolation("managerId", "an employee may not be their own manager")
 
 
+def _login_taken(login: str) -> Conflict:
+    return Conflict(f"Another employee of the account has the login {login!r}.", "login")
+
+
 async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut) -> Written:
     """Create or replace the whole employee: a field left out is absent afterwards.
 
@@ -173,9 +179,10 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
     try:
         if current is None:
             created = await repository.insert_employee(tx, values)
-            if not created:  # created meanwhile by a concurrent PUT of the same id, now committed
+            if not created:  # created meanwhile by a concurrent PUT of the same id, or the login is taken
                 current = await repository.lock_employee(tx, account_id, employee_id)
-                assert current is not None  # records are never deleted
+                if current is None:
+                    raise _login_taken(data.login)
         if created:
             await audit.record(tx, actor, "employee", employee_id, Action.CREATE, audit.created(after))
         else:
@@ -184,7 +191,7 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
                 await repository.update_employee(tx, values)
                 await audit.record(tx, actor, "employee", employee_id, Action.UPDATE, changes)
     except UniqueViolation:
-        raise Conflict(f"Another employee of the account has the login {data.login!r}.", "login") from None
+        raise _login_taken(data.login) from None
     except ReferenceViolation:  # records are never deleted: only if one were, between the check and now
         raise Conflict("The employee's department, establishment or manager changed meanwhile.") from None
     row = EmployeeRow(

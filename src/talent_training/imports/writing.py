@@ -29,9 +29,10 @@ import re
 import tempfile
 from collections.abc import AsyncGenerator, AsyncIterable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]
@@ -89,6 +90,28 @@ def hundredths_text(hundredths: int) -> str:
     if not rest:
         return f"{sign}{whole}"
     return f"{sign}{whole}.{rest:02d}".rstrip("0")
+
+
+class _Streams(Protocol):
+    def stream(self, query: Any, params: Any) -> AsyncIterable[Rows]: ...
+
+
+class _Reads(Protocol):
+    """A database (db/database.py's `Database`), as an export uses it: this package imports no database."""
+
+    def read(self) -> AbstractAsyncContextManager[_Streams]: ...
+
+
+async def export(
+    database: _Reads, query: Any, params: Any, fields: Fields, file_format: FileFormat, *, title: str
+) -> AsyncGenerator[bytes, None]:
+    """Every row of `query`, read from one snapshot in batches, as the file's bytes, chunk by chunk; the first
+    once the first rows are read, so that a database failure comes before anything is written."""
+    async with database.read() as tx:
+        chunks = write(fields, tx.stream(query, params), file_format, title=title)
+        async with contextlib.aclosing(chunks):
+            async for chunk in chunks:
+                yield chunk
 
 
 async def write(

@@ -4,7 +4,6 @@ from one snapshot (`Tx.stream`), whatever their number."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
@@ -17,7 +16,7 @@ from talent_training.db.statements import Query
 from talent_training.directory.tables import Employee
 from talent_training.imports.columns import REALIZED_TRAININGS
 from talent_training.imports.reading import FileFormat
-from talent_training.imports.writing import Cell, Field, write
+from talent_training.imports.writing import Cell, Field, export
 from talent_training.realized_trainings import repository
 from talent_training.realized_trainings.repository import Filters
 from talent_training.realized_trainings.tables import RealizedTraining
@@ -70,15 +69,10 @@ def _rows(*shape: bool) -> Query:
     return Query(_ROWS.where(*repository.conditions(*shape)).order_by(RealizedTraining.id))
 
 
-async def export_realized_trainings(
+def export_realized_trainings(
     database: Database, account_id: int, filters: Filters, file_format: FileFormat
 ) -> AsyncGenerator[bytes, None]:
-    """The file's bytes, chunk by chunk; the first once the first rows are read (a database failure comes
-    before anything is written)."""
+    """The file's bytes, chunk by chunk (imports/writing.py `export`)."""
     query = _rows(*repository.shape(filters))
     params = repository.params(account_id, filters)
-    async with database.read() as tx:
-        chunks = write(FIELDS, tx.stream(query, params), file_format, title="Realized trainings")
-        async with contextlib.aclosing(chunks):
-            async for chunk in chunks:
-                yield chunk
+    return export(database, query, params, FIELDS, file_format, title="Realized trainings")

@@ -9,7 +9,6 @@ docs/exports.md lists them.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import AsyncGenerator
 from functools import cache
 from typing import Any
@@ -22,7 +21,7 @@ from talent_training.db.database import Database
 from talent_training.db.statements import Query
 from talent_training.directory.tables import Employee
 from talent_training.imports.reading import FileFormat
-from talent_training.imports.writing import Cell, Field, write
+from talent_training.imports.writing import Cell, Field, export
 from talent_training.kit.paging import Sort
 from talent_training.planning.tables import Plan, TrainingSession
 from talent_training.training_demands import repository
@@ -104,15 +103,10 @@ def _rows(shape: repository.Shape, sort: Sort) -> Query:
     )
 
 
-async def export_training_demands(
+def export_training_demands(
     database: Database, account_id: int, filters: Filters, file_format: FileFormat, sort: Sort = Sort()
 ) -> AsyncGenerator[bytes, None]:
-    """The file's bytes, chunk by chunk; the first once the first rows are read (a database failure comes
-    before anything is written)."""
+    """The file's bytes, chunk by chunk (imports/writing.py `export`)."""
     query = _rows(repository.shape(filters), sort)
     params = repository.params(account_id, filters)
-    async with database.read() as tx:
-        chunks = write(FIELDS, tx.stream(query, params), file_format, title="Training demands")
-        async with contextlib.aclosing(chunks):
-            async for chunk in chunks:
-                yield chunk
+    return export(database, query, params, FIELDS, file_format, title="Training demands")

@@ -7,10 +7,8 @@ inside a 400 (409 when duplicates are its only problems). A larger one, or any s
 
 from __future__ import annotations
 
-from http import HTTPStatus
 from typing import Any
 
-import orjson
 from starlette.responses import Response
 
 from talent_training.bulk import jobs
@@ -23,7 +21,7 @@ from talent_training.kit.types import parse_query_bool
 from talent_training.web.logs import NO_REQUEST, REQUEST_ID
 from talent_training.web.params import Upload, path_id, query, read_upload
 from talent_training.web.request import Request
-from talent_training.web.responses import PROBLEM_MEDIA_TYPE, json_response
+from talent_training.web.responses import json_response, problem_response
 from talent_training.web.routing import Routes
 
 routes = Routes("/v1/imports")
@@ -149,15 +147,7 @@ def _refusal(report: ImportReport) -> Response:
             messages.append(
                 problem.message if problem.row is None else f"row {problem.row}: {problem.message}"
             )
-    body = {
-        "type": "about:blank",
-        "title": HTTPStatus(status).phrase,
-        "status": status,
-        "detail": detail,
-        "errors": errors,
-        "report": report.as_json(),
-    }
-    return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_MEDIA_TYPE)
+    return problem_response(status, detail, errors, extensions={"report": report.as_json()})
 
 
 def _job(row: Any) -> dict[str, Any]:

@@ -43,7 +43,9 @@ def problem_response(
     detail: str,
     errors: Mapping[str, Sequence[str]] | None = None,
     headers: Mapping[str, str] | None = None,
+    extensions: Mapping[str, Any] | None = None,
 ) -> Response:
+    """`extensions`: members of the problem's own (RFC 9457 §3.2), such as a refused import's `report`."""
     body: dict[str, Any] = {
         "type": "about:blank",
         "title": HTTPStatus(status).phrase,
@@ -52,6 +54,8 @@ def problem_response(
     }
     if errors:
         body["errors"] = {field: list(messages) for field, messages in errors.items()}
+    if extensions:
+        body.update(extensions)
     return Response(orjson.dumps(body), status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 

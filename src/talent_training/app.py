@@ -3,7 +3,8 @@
 The path, outermost first (docs/architecture.md):
 1. `Observed` (web/observe.py): request id, access log line, metrics, on every answer.
 2. `Router` (web/routing.py): the mount's guard says who calls (401), the route is found (404, 405), its
-   permission checked (403), the endpoint called; every error becomes its problem+json (web/errors.py).
+   permission checked (403), the endpoint called; every error becomes its problem+json (web/errors.py), or,
+   under /console, its page (console/pages.py).
 3. The endpoint (`<resource>/routes.py`): parse, open the request's unit of work, call the service,
    serialise.
 """
@@ -27,6 +28,8 @@ from talent_training.audit.routes import routes as audit_routes
 from talent_training.bulk import jobs as import_jobs
 from talent_training.bulk.routes import routes as import_routes
 from talent_training.catalog.routes import routes as catalog_routes
+from talent_training.console.routes import console_mounts
+from talent_training.console.routes import root as console_root
 from talent_training.contract.openapi import build_openapi
 from talent_training.db.database import Database
 from talent_training.directory.routes import routes as directory_routes
@@ -149,6 +152,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     state = AppState(settings, database, metrics)
     api_keys = ApiKeyGuard(database, remember=settings.remember_keys)
     public = [ops_routes, metrics_routes] if metrics is not None else [ops_routes]
+    limits = _rate_limits(settings, database)  # the API's keys and the console's passwords alike
     router = Router(
         state,
         [
@@ -164,9 +168,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 audit_routes,
                 import_routes,
             ),
-            Mount("/", None, *public),
+            *console_mounts(limits),  # HTML pages, people signed in by a session cookie
+            Mount("/", None, *public, console_root),
         ],
-        limits=_rate_limits(settings, database),
+        limits=limits,
         write_steps=[idempotency.once],
     )
     state.openapi_json = _openapi_json(

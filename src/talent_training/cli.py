@@ -1,4 +1,5 @@
-"""The `talent-training` command: serve, migrate, backup, restore, api-key create|list|revoke|rotate.
+"""The `talent-training` command: serve, migrate, backup, restore, api-key create|list|revoke|rotate,
+user create|list|reset-password|sign-out-everywhere, import, export.
 
 Flags override the `TALENT_TRAINING_*` environment variables; both end up in `Settings`.
 """
@@ -10,7 +11,6 @@ import os
 import shutil
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -30,13 +30,13 @@ from talent_training.accounts.service import (
 )
 from talent_training.bulk.export_cli import export_app
 from talent_training.bulk.import_cli import import_app
-from talent_training.command_line import DatabaseUrl, err, settings_or_exit
+from talent_training.command_line import DatabaseUrl, err, in_transaction, settings_or_exit
 from talent_training.db import backup as backups
 from talent_training.db.database import Database, Tx
-from talent_training.db.errors import Busy, Unavailable
 from talent_training.db.migrate import upgrade
 from talent_training.kit.actor import command_line
 from talent_training.settings import Settings
+from talent_training.users.cli import say_how_to_create_the_first_user, user_app
 
 T = TypeVar("T")
 # prometheus_client's multiprocess folder (web/metrics.py), named here so that serving imports no metrics
@@ -50,24 +50,7 @@ api_key = typer.Typer(no_args_is_help=True, help="Create, list and revoke API ke
 app.add_typer(api_key, name="api-key")
 app.add_typer(import_app, name="import")
 app.add_typer(export_app, name="export")
-
-
-def _in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]]) -> T:
-    """`work` in one transaction of its own: committed when it returns, rolled back if it raises."""
-
-    async def run() -> T:
-        database = Database.connect(settings.database_url, pool_size=1)
-        try:
-            async with database.transaction() as tx:
-                return await work(tx)
-        finally:
-            await database.dispose()
-
-    try:
-        return asyncio.run(run())
-    except (Busy, Unavailable) as error:  # nothing was changed: say so, not with a traceback
-        err.print(f"The database could not be used ({error}); nothing was changed. Try again.")
-        raise typer.Exit(code=1) from None
+app.add_typer(user_app, name="user")
 
 
 @app.command()
@@ -97,7 +80,7 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Apply migrations, make sure a key exists, and serve the API."""
+    """Apply migrations, make sure a key exists, and serve the API and the console."""
     import uvicorn
 
     from talent_training.web.logs import install_request_ids, logging_config
@@ -116,6 +99,7 @@ def serve(
     if migrate_first:
         asyncio.run(upgrade(settings.database_url))
     _first_key(settings)
+    say_how_to_create_the_first_user(settings)
     # Workers (and the one in this process) build their own Settings from the environment: everything
     # decided here goes there, the metrics decision included (it depends on the interface served).
     decided = {**settings.model_dump(include=_WORKER_SETTINGS), "metrics": settings.metrics_enabled}
@@ -160,7 +144,7 @@ def _first_key(settings: Settings) -> None:
             return None
         return await issue_api_key(tx, name="initial", role=Role.WRITE, account="default", by=_who())
 
-    issued = _in_transaction(settings, create)
+    issued = in_transaction(settings, create)
     if issued is None:
         return
     if sys.stdout.isatty():
@@ -218,7 +202,7 @@ def create_key(
     """Create a key; the key itself is printed alone on the last line, only this once."""
     lifetime = _duration(expires_in)
     settings = settings_or_exit(database_url=database_url)
-    issued = _in_transaction(
+    issued = in_transaction(
         settings,
         lambda tx: issue_api_key(tx, name=name, role=role, account=account, expires_in=lifetime, by=_who()),
     )
@@ -230,7 +214,7 @@ def create_key(
 @api_key.command("list")
 def list_keys(database_url: DatabaseUrl = None) -> None:
     """List keys (never their secrets)."""
-    keys = _in_transaction(settings_or_exit(database_url=database_url), list_api_keys)
+    keys = in_transaction(settings_or_exit(database_url=database_url), list_api_keys)
     table = Table("id", "name", "account", "role", "prefix", "created", "expires", "last used", "revoked")
     for key in keys:
         moments = (key.created_at, key.expires_at, key.last_used_at, key.revoked_at)
@@ -273,7 +257,7 @@ def rotate_key(
     """Replace a key by a new one (same name, role and account); the new key alone on the last line."""
     overlap = _duration(grace)
     settings = settings_or_exit(database_url=database_url)
-    issued = _in_transaction(settings, lambda tx: rotate_api_key(tx, key, by=_who(), grace=overlap))
+    issued = in_transaction(settings, lambda tx: rotate_api_key(tx, key, by=_who(), grace=overlap))
     if issued is None:
         err.print(f"No active key {key!r}.")
         raise typer.Exit(code=1)

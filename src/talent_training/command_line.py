@@ -1,16 +1,22 @@
 """What every `talent-training` command shares: its settings (a bad one named, exit code 2), the
-`--database-url` option and the error console."""
+`--database-url` option, the error console, and a unit of work of its own."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from pydantic import ValidationError
 from pydantic_settings.exceptions import SettingsError
 from rich.console import Console
 
+from talent_training.db.database import Database, Tx
+from talent_training.db.errors import Busy, Unavailable
 from talent_training.settings import Settings
+
+T = TypeVar("T")
 
 USAGE = 2  # the exit code of a command given something it cannot use (typer's own, for a bad option)
 err = Console(stderr=True, soft_wrap=True)  # a log line is not cut at 80 columns
@@ -36,3 +42,27 @@ def settings_or_exit(**overrides: Any) -> Settings:
     except SettingsError as exc:  # a value that is not even of its shape, e.g. a list that is not JSON
         err.print(f"Invalid settings: {exc} (lists are JSON: '[\"https://hr.example\"]')")
         raise typer.Exit(code=USAGE) from None
+
+
+def unit_of_work(settings: Settings, work: Callable[[Tx], Awaitable[T]], *, write: bool = True) -> T:
+    """`work` in one unit of work of its own: a transaction, committed when it returns and rolled back if it
+    raises; a read with `write=False`."""
+
+    async def run() -> T:
+        database = Database.connect(settings.database_url, pool_size=1)
+        try:
+            async with database.transaction() if write else database.read() as tx:
+                return await work(tx)
+        finally:
+            await database.dispose()
+
+    return asyncio.run(run())
+
+
+def in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]], *, write: bool = True) -> T:
+    """`unit_of_work`, the database unavailable or busy said to the user (exit code 1)."""
+    try:
+        return unit_of_work(settings, work, write=write)
+    except (Busy, Unavailable) as error:  # nothing was changed: say so, not with a traceback
+        err.print(f"The database could not be used ({error}); nothing was changed. Try again.")
+        raise typer.Exit(code=1) from None

@@ -10,6 +10,7 @@ from talent_training.directory.tables import Department, Employee, Establishment
 from talent_training.planning.tables import Plan, TrainingSession
 from talent_training.realized_trainings.tables import RealizedTraining
 from talent_training.training_demands.tables import TrainingDemand
+from talent_training.users.tables import PasswordReset, User, UserSession
 from talent_training.web.idempotency import IdempotencyRecord
 from talent_training.web.limits import RateLimitCounter
 
@@ -24,6 +25,7 @@ __all__ = [
     "IdempotencyRecord",
     "ImportJob",
     "ImportJobPart",
+    "PasswordReset",
     "Plan",
     "Provider",
     "RateLimitCounter",
@@ -32,5 +34,7 @@ __all__ = [
     "Training",
     "TrainingDemand",
     "TrainingSession",
+    "User",
+    "UserSession",
     "metadata",
 ]

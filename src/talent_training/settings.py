@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from functools import cached_property
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -118,6 +119,11 @@ class Settings(BaseSettings):
     initial_key_file: str = Field(
         default="var/initial-api-key", description="Where serve writes the first-start key off a terminal"
     )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Where people reach the service, e.g. https://training.example: the start of the links "
+        "the command line prints (user reset-password)",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -131,6 +137,19 @@ class Settings(BaseSettings):
         if drivername not in _ASYNC_DRIVERS.values():
             raise ValueError(f"{url.drivername} is not supported: use postgresql+asyncpg or sqlite+aiosqlite")
         return url.set(drivername=drivername).render_as_string(hide_password=False)
+
+    @field_validator("public_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        address = urlsplit(value.strip())
+        if (
+            address.scheme not in ("http", "https")
+            or not address.hostname
+            or address.query
+            or address.fragment
+        ):
+            raise ValueError("must be an http(s) address such as https://training.example")
+        return address.geturl().rstrip("/")
 
     @field_validator("rate_limit_failed_auth", "rate_limit_per_key")
     @classmethod

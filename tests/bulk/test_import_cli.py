@@ -145,7 +145,7 @@ def test_create_missing_separator_encoding_and_format_reach_the_import(url: str,
     [
         (["missing.csv"], "does not exist"),
         (["FILE", "--separator", "|"], "must be ',' or ';'"),
-        (["FILE", "--encoding", "klingon"], "unknown encoding"),
+        (["FILE", "--encoding", "klingon"], "unknown text encoding"),
         (["FILE", "--format", "xls"], "'xls' is not one of"),
         (["FILE", "--account", "nobody"], "No account named 'nobody'"),
     ],

@@ -197,6 +197,7 @@ async def test_format_encoding_and_separator_say_how_to_read_the_file(client: ht
         ("format", "xls"),
         ("encoding", "rot13"),
         ("encoding", "no-such-encoding"),
+        ("encoding", "utf-8\x00"),  # a name no codec could have (the fuzzer found it a 500)
         ("separator", "|"),
         ("separator", ""),
     ],

@@ -27,7 +27,8 @@ from talent_training.db.migrate import (
 from talent_training.schema import metadata
 from tests.databases import PostgresDatabases, SQLiteDatabases
 
-# api_keys are found by their prefix before any account is known; service_secrets belong to no account.
+# api_keys are found by their prefix before any account is known, and so are users by their email, sessions
+# and reset links by their token's digest (FOUND_BEFORE_ANY_ACCOUNT); service_secrets belong to no account.
 ACCOUNT_SCOPED = (
     "providers",
     "categories",
@@ -41,7 +42,15 @@ ACCOUNT_SCOPED = (
     "training_demands",
     "import_jobs",
     "import_job_parts",
+    "users",
+    "user_sessions",
+    "password_resets",
 )
+FOUND_BEFORE_ANY_ACCOUNT = {
+    "uq_users_email_folded",
+    "uq_user_sessions_token_sha256",
+    "uq_password_resets_token_sha256",
+}
 
 
 async def inspect(database_url: str, work: Any) -> Any:
@@ -131,8 +140,9 @@ async def test_account_id_leads_every_index_and_unique_constraint(database_url: 
 
     found = await inspect(database_url, keys)
     assert len(found) >= 30
+    assert {name for name, _ in found} >= FOUND_BEFORE_ANY_ACCOUNT
     for name, columns in found:
-        assert columns[0] == "account_id", name
+        assert columns[0] == "account_id" or name in FOUND_BEFORE_ANY_ACCOUNT, name
 
 
 async def test_a_fresh_database_has_the_default_account(database_url: str) -> None:

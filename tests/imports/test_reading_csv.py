@@ -125,7 +125,7 @@ def test_a_chosen_encoding_that_does_not_fit_is_refused_at_the_row(tmp_path: Pat
 
 
 def test_an_unknown_encoding_name_is_the_caller_s_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="unknown encoding"):
+    with pytest.raises(ValueError, match="unknown text encoding"):
         open_table(write(tmp_path, HEADER), REALIZED_TRAININGS, encoding="klingon")
 
 

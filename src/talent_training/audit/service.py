@@ -26,6 +26,7 @@ RESOURCE_TYPES = (
     "session",
     "training",
     "training-demand",
+    "user",
 )
 
 

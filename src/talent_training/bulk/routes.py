@@ -14,6 +14,7 @@ from starlette.responses import Response
 from talent_training.bulk import jobs
 from talent_training.bulk.tables import FAILED
 from talent_training.imports import NO_PROGRESS, FileFormat, FileOptions, ImportReport
+from talent_training.imports.decoding import encoding_name
 from talent_training.imports.reading import SEPARATORS
 from talent_training.kit.clock import today
 from talent_training.kit.problems import RuleViolation
@@ -103,10 +104,8 @@ def _encoding(value: str | None) -> str | None:
     if value is None:
         return None
     try:
-        b"a".decode(value)  # a text encoding: `hex` or `rot13` are codecs, not encodings of a file
-    except UnicodeDecodeError:
-        pass  # known, but not for this one byte (UTF-16)
-    except (LookupError, UnicodeError):
+        encoding_name(value)
+    except ValueError:
         raise RuleViolation("encoding", f"{value[:40]!r} is not a known text encoding") from None
     return value
 

@@ -10,6 +10,7 @@ wrong byte instead of being read as mojibake.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import itertools
 import re
 from collections.abc import Iterable, Iterator
@@ -36,11 +37,16 @@ class LineTooLong(Exception):
 
 
 def encoding_name(encoding: str) -> str:
-    """Python's name for an encoding given as an option (`UTF8`, `windows-1252`, `latin-1`...)."""
+    """Python's name for a text encoding given as an option (`UTF8`, `windows-1252`, `latin-1`...); ValueError
+    for anything else: an unknown name, or a codec that is not a text encoding (`hex`, `rot13`, `zlib`)."""
     try:
+        # bytes.decode takes text encodings only (of a byte: decoding nothing skips the codec); a text
+        # encoding in which one byte is no text (UTF-16) is fine.
+        with contextlib.suppress(UnicodeDecodeError):
+            b"a".decode(encoding)
         return codecs.lookup(encoding).name
-    except LookupError:
-        raise ValueError(f"unknown encoding {encoding!r}") from None
+    except (LookupError, ValueError):  # ValueError: a name no codec could have (a NUL in it)
+        raise ValueError(f"unknown text encoding {encoding[:40]!r}") from None
 
 
 class Decoder:

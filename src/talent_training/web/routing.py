@@ -10,7 +10,8 @@
 The router authenticates with the mount's guard before it looks for the route (so an unknown path under the
 API is 401 to a stranger, not a map of what exists), then finds the route (404, or 405 with `Allow`),
 checks the route's permission (403), and calls the endpoint. Every error on the way, the endpoint's too,
-becomes its answer in web/errors.py. There is no other way in: app.py wraps the router in the
+becomes its answer in web/errors.py: problem+json, unless the mount answers its errors in a format of its own
+(`Mount(errors=...)`: the console's HTML pages). There is no other way in: app.py wraps the router in the
 request-wide layers (web/observe.py), and a route cannot be served outside it.
 """
 
@@ -32,6 +33,8 @@ from talent_training.web.params import UPLOADS, close_upload
 from talent_training.web.request import AppState, Endpoint, Request
 
 Step = Callable[[Request, Endpoint], Awaitable[Response]]
+ErrorAnswer = Callable[[Request, Exception], Response]
+"""How a mount answers an error met under it (web/errors.py's `failure_of` says what the error means)."""
 """Runs around every write endpoint of a guarded mount (e.g. web/idempotency.py): it calls the endpoint, or
 not. Reads go straight to their endpoint: a step that has nothing to do still costs a call per request."""
 _PARAMETER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -136,11 +139,15 @@ class _Path:
 
 class Mount:
     """A path prefix, the guard that admits callers under it, and its routes. `guard=None` says, out loud,
-    that every route under it is public."""
+    that every route under it is public. `errors` answers the errors met under it, when problem+json is not
+    its clients' format."""
 
-    def __init__(self, prefix: str, guard: Guard | None, *groups: Routes) -> None:
+    def __init__(
+        self, prefix: str, guard: Guard | None, *groups: Routes, errors: ErrorAnswer | None = None
+    ) -> None:
         self.prefix = prefix.rstrip("/")
         self.guard = guard
+        self.errors = errors
         self.routes = [
             Route(
                 r.method, self.prefix + r.path, r.endpoint, r.operation_id, r.permission, r.headers, r.uploads
@@ -219,12 +226,15 @@ class Router:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["talent_training"] = self.state
         request = Request(scope, receive)
+        path: str = scope["path"]
+        mount = next((m for m in self.mounts if m.owns(path)), None)
         try:
-            response = await self._answer(request)
+            response = await self._answer(request, mount)
         except ClientDisconnect:
             return  # the client left while sending its body: nobody to answer
         except Exception as error:
-            response = problem_for(error)
+            errors = mount.errors if mount is not None else None
+            response = problem_for(error) if errors is None else errors(request, error)
         finally:
             if UPLOADS in scope:  # whoever read it, and whether or not the endpoint ran (a replay)
                 close_upload(request)
@@ -232,14 +242,12 @@ class Router:
             response.headers[name] = value
         await response(scope, receive, send)
 
-    async def _answer(self, request: Request) -> Response:
+    async def _answer(self, request: Request, mount: Mount | None) -> Response:
         scope = request.scope
-        path: str = scope["path"]
         method: str = scope["method"]
-        mount = next((m for m in self.mounts if m.owns(path)), None)
         if mount is None:
             raise NotFound()
-        found = mount.find(path)
+        found = mount.find(scope["path"])
         route = None
         if found is not None:
             route = found[0].methods.get("GET" if method == "HEAD" else method)

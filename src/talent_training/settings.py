@@ -119,10 +119,10 @@ class Settings(BaseSettings):
     initial_key_file: str = Field(
         default="var/initial-api-key", description="Where serve writes the first-start key off a terminal"
     )
-    public_url: str = Field(
-        default="http://127.0.0.1:8000",
+    public_url: str | None = Field(
+        default=None,
         description="Where people reach the service, e.g. https://training.example: the start of the links "
-        "the command line prints (user reset-password)",
+        "the command line prints (user reset-password); unset, the address it serves on",
     )
 
     @field_validator("database_url")
@@ -140,7 +140,9 @@ class Settings(BaseSettings):
 
     @field_validator("public_url")
     @classmethod
-    def _web_address(cls, value: str) -> str:
+    def _web_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
         address = urlsplit(value.strip())
         if (
             address.scheme not in ("http", "https")
@@ -150,6 +152,11 @@ class Settings(BaseSettings):
         ):
             raise ValueError("must be an http(s) address such as https://training.example")
         return address.geturl().rstrip("/")
+
+    @property
+    def public_address(self) -> str:
+        """`public_url`, or else the address `serve` listens on."""
+        return self.public_url or f"http://{self.host}:{self.port}"
 
     @field_validator("rate_limit_failed_auth", "rate_limit_per_key")
     @classmethod

@@ -251,3 +251,13 @@ def test_the_hint_never_stops_serve_when_the_database_cannot_answer(
 
     assert not user_cli.say_how_to_create_the_first_user(settings)
     assert capsys.readouterr().err == ""
+
+
+def test_without_a_public_url_the_hint_names_the_address_served(
+    database_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    settings = Settings(database_url=database_url, host="127.0.0.1", port=8765)
+
+    assert user_cli.say_how_to_create_the_first_user(settings)
+
+    assert "http://127.0.0.1:8765/console" in capsys.readouterr().err

@@ -162,7 +162,7 @@ def from_this_site(request: Request) -> bool:
         referer = request.headers.get("referer")
         origin = _origin(referer) if referer else None
     # The service's public address too: behind a proxy that does not pass the browser's Host along.
-    ours = (own_origin(request), _origin(request.settings.public_url))
+    ours = (own_origin(request), _origin(request.settings.public_address))
     return origin is not None and origin.lower() in ours
 
 

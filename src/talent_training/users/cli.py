@@ -100,7 +100,7 @@ def _new_password() -> str:
 
 
 def _reset_link(settings: Settings, token: str) -> str:
-    return f"{settings.public_url}{RESET_PATH}{token}"
+    return f"{settings.public_address}{RESET_PATH}{token}"
 
 
 def _validity() -> str:
@@ -210,5 +210,5 @@ def say_how_to_create_the_first_user(settings: Settings) -> bool:
         return False
     if exists:
         return False
-    err.print(FIRST_USER.format(url=settings.public_url), markup=False, highlight=False)
+    err.print(FIRST_USER.format(url=settings.public_address), markup=False, highlight=False)
     return True

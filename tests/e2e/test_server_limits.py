@@ -80,6 +80,21 @@ def status_of(answer: bytes) -> int:
     return int(answer[9:12])
 
 
+def assert_request_id(answer: bytes, limited: Limited) -> None:
+    """Refused before the application, still with an id of the request's own, which the log names."""
+    head = answer.split(b"\r\n\r\n", 1)[0].decode()
+    ids = [
+        line.split(":", 1)[1].strip()
+        for line in head.split("\r\n")
+        if line.lower().startswith("x-request-id:")
+    ]
+    assert len(ids) == 1 and ids[0], head
+    deadline = time.monotonic() + 5
+    while ids[0] not in limited.log.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ids[0] in limited.log.read_text()
+
+
 def test_a_sane_request_is_served(limited: Limited) -> None:
     assert status_of(limited.exchange(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 200
 
@@ -89,6 +104,7 @@ def test_a_huge_header_is_431_and_closes(limited: Limited) -> None:
 
     assert status_of(answer) == 431
     assert b"application/problem+json" in answer and b"8192 bytes" in answer
+    assert_request_id(answer, limited)
 
 
 def test_too_many_headers_is_431(limited: Limited) -> None:
@@ -157,3 +173,4 @@ def test_what_is_not_http_is_a_400_problem(limited: Limited) -> None:
     answer = limited.exchange(b"GARBAGE\x00\x01 nonsense\r\n\r\n")
 
     assert status_of(answer) == 400 and b"application/problem+json" in answer
+    assert_request_id(answer, limited)

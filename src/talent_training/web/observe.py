@@ -77,6 +77,11 @@ def request_id_of(scope: Scope) -> str:
                 sane: str = value.decode("ascii")
                 return sane
             break
+    return new_request_id()
+
+
+def new_request_id() -> str:
+    """Ours: the process's random prefix and a count, unique across workers and restarts."""
     return f"{_PROCESS_PREFIX}{next(_REQUESTS):016x}"
 
 

@@ -21,12 +21,16 @@ of a fast GET's CPU (docs/benchmarks.md).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from talent_training.settings import Settings
+from talent_training.web.observe import new_request_id
+
+logger = logging.getLogger("talent_training.access")
 
 
 class RequestTooLarge(Exception):
@@ -105,9 +109,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
             b'{"type":"about:blank","title":"' + reason + b'","status":' + str(status).encode() + b","
             b'"detail":"' + message.encode() + b'"}'
         )
+        # Refused before the request path: the id is ours (the head may not be readable), and it is logged so
+        # that a client quoting it can be found.
+        request_id = new_request_id()
+        logger.info("refused before the application: %d %s [%s]", status, message, request_id)
         self.transport.write(
             b"HTTP/1.1 %d %s\r\ncontent-type: application/problem+json\r\ncontent-length: %d\r\n"
-            b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
+            b"x-request-id: %s\r\nconnection: close\r\n\r\n%s"
+            % (status, reason, len(body), request_id.encode("ascii"), body)
         )
         self.transport.close()
 

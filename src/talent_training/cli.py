@@ -26,13 +26,12 @@ from talent_training.accounts.service import (
     database_is_new,
     issue_api_key,
     list_api_keys,
-    rotate_api_key,
 )
 from talent_training.bulk.export_cli import export_app
 from talent_training.bulk.import_cli import import_app
-from talent_training.command_line import DatabaseUrl, err, in_transaction, settings_or_exit
+from talent_training.command_line import DatabaseUrl, err, in_transaction, settings_or_exit, with_database
 from talent_training.db import backup as backups
-from talent_training.db.database import Database, Tx
+from talent_training.db.database import Tx
 from talent_training.db.migrate import upgrade
 from talent_training.kit.actor import command_line
 from talent_training.settings import Settings
@@ -232,15 +231,7 @@ def revoke_key(
     from talent_training.accounts.auth import revoke_everywhere
 
     settings = settings_or_exit(database_url=database_url)
-
-    async def revoke() -> str | None:
-        database = Database.connect(settings.database_url, pool_size=1)
-        try:
-            return await revoke_everywhere(database, key, by=_who())
-        finally:
-            await database.dispose()
-
-    if asyncio.run(revoke()) is None:
+    if with_database(settings, lambda database: revoke_everywhere(database, key, by=_who())) is None:
         err.print(f"No active key {key!r}.")
         raise typer.Exit(code=1)
     print(f"Revoked key {key}.")
@@ -257,10 +248,15 @@ def rotate_key(
     """Replace a key by a new one (same name, role and account); the new key alone on the last line."""
     overlap = _duration(grace)
     settings = settings_or_exit(database_url=database_url)
-    issued = in_transaction(settings, lambda tx: rotate_api_key(tx, key, by=_who(), grace=overlap))
-    if issued is None:
+    from talent_training.accounts.auth import rotate_everywhere
+
+    rotated = with_database(
+        settings, lambda database: rotate_everywhere(database, key, by=_who(), grace=overlap)
+    )
+    if rotated is None:
         err.print(f"No active key {key!r}.")
         raise typer.Exit(code=1)
+    issued = rotated.issued
     old = "keeps working for " + grace if grace else "is revoked"
     print(f"Rotated key {key}: it {old}; the new key {issued.id} is shown only now:")
     print(issued.token)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -44,25 +45,42 @@ def settings_or_exit(**overrides: Any) -> Settings:
         raise typer.Exit(code=USAGE) from None
 
 
+async def _on_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    database = Database.connect(settings.database_url, pool_size=1)
+    try:
+        return await work(database)
+    finally:
+        await database.dispose()
+
+
 def unit_of_work(settings: Settings, work: Callable[[Tx], Awaitable[T]], *, write: bool = True) -> T:
     """`work` in one unit of work of its own: a transaction, committed when it returns and rolled back if it
     raises; a read with `write=False`."""
 
-    async def run() -> T:
-        database = Database.connect(settings.database_url, pool_size=1)
-        try:
-            async with database.transaction() if write else database.read() as tx:
-                return await work(tx)
-        finally:
-            await database.dispose()
+    async def run(database: Database) -> T:
+        async with database.transaction() if write else database.read() as tx:
+            return await work(tx)
 
-    return asyncio.run(run())
+    return asyncio.run(_on_database(settings, run))
+
+
+@contextmanager
+def _unavailable_said() -> Iterator[None]:
+    try:
+        yield
+    except (Busy, Unavailable) as error:  # nothing was changed: say so, not with a traceback
+        err.print(f"The database could not be used ({error}); nothing was changed. Try again.")
+        raise typer.Exit(code=1) from None
 
 
 def in_transaction(settings: Settings, work: Callable[[Tx], Awaitable[T]], *, write: bool = True) -> T:
     """`unit_of_work`, the database unavailable or busy said to the user (exit code 1)."""
-    try:
+    with _unavailable_said():
         return unit_of_work(settings, work, write=write)
-    except (Busy, Unavailable) as error:  # nothing was changed: say so, not with a traceback
-        err.print(f"The database could not be used ({error}); nothing was changed. Try again.")
-        raise typer.Exit(code=1) from None
+
+
+def with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    """`work` given a database of its own (for work of several transactions), the database unavailable or
+    busy said to the user (exit code 1)."""
+    with _unavailable_said():
+        return asyncio.run(_on_database(settings, work))

@@ -213,6 +213,31 @@ async def test_a_revocation_waits_until_every_listening_process_has_forgotten_th
 
 
 @pytest.mark.postgresql_only
+async def test_a_rotation_without_grace_waits_as_a_revocation_does(
+    committed_app: TalentTraining, database_url: str
+) -> None:
+    """`api-key rotate` revokes the old key at once: it returns when every process has forgotten it."""
+    from talent_training.accounts.auth import rotate_everywhere
+
+    client, prefix = await remembered_client(committed_app)
+    process, heard = await slow_process(database_url)
+
+    rotating = asyncio.create_task(rotate_everywhere(committed_app.database, prefix, by="test"))
+    async with asyncio.timeout(PATIENCE_S):
+        assert await heard.get() == prefix
+    await asyncio.sleep(0.3)
+    assert not rotating.done()  # that process still serves the old key
+
+    await process.execute("SELECT pg_notify($1, $2)", KEYS_FORGOTTEN, f"{process.get_server_pid()} {prefix}")
+    async with asyncio.timeout(PATIENCE_S):
+        rotated = await rotating
+    assert rotated is not None and rotated.revoked == prefix and rotated.issued.prefix != prefix
+    assert (await client.get(TRAININGS)).status_code == 401
+    await process.close()
+    await client.aclose()
+
+
+@pytest.mark.postgresql_only
 async def test_a_process_that_never_answers_delays_the_revocation_without_undoing_it(
     committed_app: TalentTraining, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -15,20 +15,24 @@ import contextlib
 import contextvars
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TypeVar
 
 from talent_training.accounts.service import (
     Role,
+    Rotated,
     StoredKey,
     find_active_key,
     note_use,
     revoke_api_key,
+    rotate_api_key,
     secret_matches,
     split_token,
 )
 from talent_training.db.base import utcnow
-from talent_training.db.database import Database, Listener
+from talent_training.db.database import Database, Listener, Tx
 from talent_training.kit.problems import Unauthenticated
 from talent_training.web.auth import Permission
 from talent_training.web.request import Request
@@ -43,6 +47,7 @@ EVERY_KEY = "*"
 KEYS_FORGOTTEN = "api_keys_forgotten"
 MAX_REMEMBERED = 10_000
 USE_RESOLUTION_S = 60  # lastUsedAt is to the minute
+T = TypeVar("T")
 logger = logging.getLogger("talent_training")
 
 
@@ -188,12 +193,39 @@ class ApiKeyGuard:
 
 async def revoke_everywhere(database: Database, key: str, *, by: str, patience_s: float = 5) -> str | None:
     """Revoke a key (by id or prefix) and return once every serving process has forgotten it, so that every
-    request sent afterwards is refused. The key's prefix, or None when there is no such active key.
+    request sent afterwards is refused. The key's prefix, or None when there is no such active key."""
+    return await forget_everywhere(
+        database, lambda tx: revoke_api_key(tx, key, by=by), lambda prefix: prefix, patience_s=patience_s
+    )
+
+
+async def rotate_everywhere(
+    database: Database, key: str, *, by: str, grace: timedelta | None = None, patience_s: float = 5
+) -> Rotated | None:
+    """`rotate_api_key`; when the old key is revoked at once, returns once every serving process has
+    forgotten it, as `revoke_everywhere` does."""
+    return await forget_everywhere(
+        database,
+        lambda tx: rotate_api_key(tx, key, by=by, grace=grace),
+        lambda rotated: rotated.revoked if rotated is not None else None,
+        patience_s=patience_s,
+    )
+
+
+async def forget_everywhere(
+    database: Database,
+    change: Callable[[Tx], Awaitable[T]],
+    revoked: Callable[[T], str | None],
+    *,
+    patience_s: float = 5,
+) -> T:
+    """Commit `change` and, if it revoked a key (`revoked` says its prefix), return once every serving
+    process has forgotten that key.
 
     Every process remembering keys listens with a connection of its own and says on KEYS_FORGOTTEN when it
-    has acted on a notice; this waits for each process listening when the revocation committed (a process
-    that starts listening later remembers nothing yet). A process that does not answer within `patience_s`
-    (hung, or cut off: it then forgets everything by itself) delays the answer, never the revocation."""
+    has acted on a notice; this waits for each process listening when the change committed (a process that
+    starts listening later remembers nothing yet). A process that does not answer within `patience_s` (hung,
+    or cut off: it then forgets everything by itself) delays the answer, never the revocation."""
     forgotten: dict[int, set[str]] = {}
     answered = asyncio.Event()
 
@@ -213,9 +245,10 @@ async def revoke_everywhere(database: Database, key: str, *, by: str, patience_s
                         await asyncio.sleep(0.01)
         processes = await _listening_processes(database)
         async with database.transaction() as tx:
-            prefix = await revoke_api_key(tx, key, by=by)
+            outcome = await change(tx)
+        prefix = revoked(outcome)
         if prefix is None or listener is None or not listener.listening:
-            return prefix
+            return outcome
 
         def waiting() -> set[int]:
             return {p for p in processes if not forgotten.get(p, set()) & {prefix, EVERY_KEY}}
@@ -232,7 +265,7 @@ async def revoke_everywhere(database: Database, key: str, *, by: str, patience_s
                 len(waiting()),
                 patience_s,
             )
-        return prefix
+        return outcome
     finally:
         if listener is not None:
             await listener.close()

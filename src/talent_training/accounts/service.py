@@ -251,7 +251,13 @@ async def revoke_api_key(tx: Tx, key: str, *, by: str) -> str | None:
     return str(found.prefix)
 
 
-async def rotate_api_key(tx: Tx, key: str, *, by: str, grace: timedelta | None = None) -> IssuedKey | None:
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    issued: IssuedKey
+    revoked: str | None  # the old key's prefix when it was revoked at once (no grace)
+
+
+async def rotate_api_key(tx: Tx, key: str, *, by: str, grace: timedelta | None = None) -> Rotated | None:
     """A new key with the old one's name, role, account and lifetime (a 90-day key is replaced by a 90-day
     key); the old one revoked now, or expiring after `grace` so that its users can switch. None when no
     such active key exists."""
@@ -271,7 +277,7 @@ async def rotate_api_key(tx: Tx, key: str, *, by: str, grace: timedelta | None =
         await tx.execute(_EXPIRE, {"key_id": found.id, "expires_at": ends})
         changes = {"expiresAt": [found.expires_at, ends]}
         await audit.record(tx, actor, RESOURCE, found.id, Action.UPDATE, changes)
-    return issued
+    return Rotated(issued, found.prefix if grace is None else None)
 
 
 async def note_use(tx: Tx, key_id: int) -> None:

@@ -104,6 +104,7 @@ async def test_longest_texts_are_accepted(client: httpx.AsyncClient) -> None:
         ("title", OMIT),
         ("title", ""),
         ("title", "   "),
+        ("title", "\u200b\u2060\ufeff"),  # only invisible characters: zero-width space, word joiner, BOM
         ("title", "t" * 251),
         ("title", None),
         ("title", 1),

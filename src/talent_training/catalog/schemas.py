@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictStr
 
-from talent_training.kit.types import Int32Id, storable_text
+from talent_training.kit.types import Int32Id, not_blank, storable_text
 
 
 class Level(StrEnum):
@@ -26,12 +26,6 @@ class TrainingType(StrEnum):
 class TrainingState(StrEnum):
     READY = "Ready"
     ARCHIVED = "Archived"
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
 
 
 def _web_url(value: str) -> str:
@@ -51,14 +45,14 @@ def _not_null(value: object) -> object:
 NotNull = BeforeValidator(_not_null)
 
 Text = Annotated[StrictStr, AfterValidator(storable_text)]
-Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
+Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(not_blank)]
 Title = Name
 Subtitle = Annotated[Text, Field(max_length=1000)]
 Description = Annotated[Text, Field(max_length=6000)]
 WebUrl = Annotated[Text, Field(max_length=2048), AfterValidator(_web_url)]
 Translation = Annotated[Text, Field(max_length=250)]
 # A category's code, as the HR system knows it (the v1 list's `trainingCategoryCode`); not unique.
-CategoryCode = Annotated[Text, Field(min_length=1, max_length=100), AfterValidator(_not_blank)]
+CategoryCode = Annotated[Text, Field(min_length=1, max_length=100), AfterValidator(not_blank)]
 
 
 class Input(BaseModel):

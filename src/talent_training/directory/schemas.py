@@ -10,14 +10,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 
-from talent_training.kit.types import Int32Id, LuccaDate, storable_text
-
-
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
+from talent_training.kit.types import Int32Id, LuccaDate, not_blank, storable_text
 
 # Something, an @, then a domain of at least two dot-separated labels; no spaces anywhere. Mailboxes are the
 # HR system's business: this only catches what cannot be one (a name typed in the wrong column, a typo).
@@ -32,7 +25,7 @@ def _email(value: str) -> str:
 
 
 Text = Annotated[StrictStr, AfterValidator(storable_text)]
-Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(_not_blank)]
+Name = Annotated[Text, Field(min_length=1, max_length=250), AfterValidator(not_blank)]
 Email = Annotated[Text, Field(max_length=250), AfterValidator(_email)]
 
 

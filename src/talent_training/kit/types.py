@@ -7,6 +7,7 @@ strict, so body fields use these. Query strings are text by nature, so their par
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from enum import StrEnum
@@ -31,6 +32,14 @@ Int32Id = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
 
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def not_blank(value: str) -> str:
+    """Something to read: not only spaces, nor invisible characters (zero-width spaces and joiners, a BOM:
+    Unicode's format characters), which a name copied from a web page or a spreadsheet may be made of."""
+    if all(c.isspace() or unicodedata.category(c) == "Cf" for c in value):
+        raise ValueError("must not be blank")
+    return value
 
 
 def storable_text(value: str) -> str:

@@ -9,7 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StrictBool, StrictInt
 
 from talent_training.catalog.schemas import Input, Name, NotNull, Text, WebUrl
-from talent_training.kit.types import INT32_MAX, Hours, Int32Id, LuccaDate
+from talent_training.kit.types import INT32_MAX, Hours, Int32Id, LuccaDate, not_blank
 
 
 class SessionStatus(StrEnum):
@@ -27,12 +27,6 @@ class SessionStatus(StrEnum):
 STORED_STATUSES = (SessionStatus.DRAFT, SessionStatus.OPEN, SessionStatus.CLOSED)
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
 def _stored(value: SessionStatus) -> SessionStatus:
     if value not in STORED_STATUSES:
         raise ValueError(f"{value} is read from the session's dates: send Draft, Open or Closed")
@@ -40,7 +34,7 @@ def _stored(value: SessionStatus) -> SessionStatus:
 
 
 Capacity = Annotated[StrictInt, Field(ge=1, le=INT32_MAX)]
-Address = Annotated[Text, Field(min_length=1, max_length=500), AfterValidator(_not_blank)]
+Address = Annotated[Text, Field(min_length=1, max_length=500), AfterValidator(not_blank)]
 StoredStatus = Annotated[SessionStatus, AfterValidator(_stored)]
 
 

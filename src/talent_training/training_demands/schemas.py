@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StrictBool
 
 from talent_training.catalog.schemas import Input, NotNull, Text
-from talent_training.kit.types import Int32Id
+from talent_training.kit.types import Int32Id, not_blank
 
 MAX_ATTENDANCE = 500
 
@@ -39,13 +39,7 @@ RANKS = {PrioritizationLevel.LOW: 1, PrioritizationLevel.MEDIUM: 2, Prioritizati
 LEVELS = {rank: level for level, rank in RANKS.items()}
 
 
-def _not_blank(value: str) -> str:
-    if not value.strip():
-        raise ValueError("must not be blank")
-    return value
-
-
-Reason = Annotated[Text, Field(min_length=1, max_length=2000), AfterValidator(_not_blank)]
+Reason = Annotated[Text, Field(min_length=1, max_length=2000), AfterValidator(not_blank)]
 
 
 class DemandCreate(Input):

@@ -111,3 +111,18 @@ async def test_a_content_length_of_thousands_of_digits_is_413(client: httpx.Asyn
         headers={"Content-Type": "application/json", "Content-Length": THOUSANDS_OF_DIGITS},
     )
     assert_problem(response, 413)
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        (f"{REALIZED}?limit=5&limit=50", "limit"),
+        (f"{REALIZED}?hasAttended=true&hasAttended=false", "hasAttended"),
+        (f"{REALIZED}?sessionEndOnAfter=2020-01-01&sessionEndOnAfter=2024-01-01", "sessionEndOnAfter"),
+    ],
+)
+async def test_a_parameter_of_one_value_given_twice_is_400(
+    client: httpx.AsyncClient, path: str, parameter: str
+) -> None:
+    """Ambiguous: which one did the client mean? Taking the last (or the first) would answer another list."""
+    assert_problem(await client.get(path), 400, parameter)

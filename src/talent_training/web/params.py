@@ -40,7 +40,11 @@ def path_id(request: Request, what: str, name: str = "id") -> int:
 
 
 def query(request: Request, name: str) -> str | None:
-    value: str | None = request.query_params.get(name)
+    """A parameter that takes one value; given twice (`limit=5&limit=50`) it is 400, not the last one."""
+    params = request.query_params
+    value: str | None = params.get(name)
+    if value is not None and len(params.getlist(name)) > 1:
+        raise RuleViolation(name, "must be given once")
     return value
 
 
@@ -50,11 +54,13 @@ def id_list(request: Request, name: str) -> list[int] | None:
 
 
 async def page_request(request: Request) -> PageRequest:
-    params = request.query_params
-    limit = params.get("limit")
+    limit = query(request, "limit")
     items = DEFAULT_LIMIT if limit is None else parse_query_int("limit", limit, 0, MAX_LIMIT)
     return parse_page_request(
-        params.get("page"), items, params.getlist("fields.root"), await request.cursor_codec()
+        query(request, "page"),
+        items,
+        request.query_params.getlist("fields.root"),
+        await request.cursor_codec(),
     )
 
 

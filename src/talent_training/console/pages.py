@@ -9,7 +9,7 @@ its indicator style), no frame around it, forms posted only here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +19,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from talent_training import __version__
-from talent_training.console.auth import PREFIX, SESSION_COOKIE, SIGN_IN, FormRefused, session_csrf
+from talent_training.console.auth import (
+    PREFIX,
+    SESSION_COOKIE,
+    SIGN_IN,
+    FormRefused,
+    checked_form,
+    session_csrf,
+)
 from talent_training.console.i18n import (
     COOKIE,
     COOKIE_MAX_AGE_S,
@@ -28,8 +35,11 @@ from talent_training.console.i18n import (
     asked_language,
     language_of,
 )
+from talent_training.web import request as web
+from talent_training.web.auth import Permission
 from talent_training.web.errors import failure_of
 from talent_training.web.logs import REQUEST_ID
+from talent_training.web.routing import Routes
 
 HTML = "text/html; charset=utf-8"
 STATIC = f"{PREFIX}/static"
@@ -41,6 +51,24 @@ CONTENT_SECURITY_POLICY = (
 _KEPT = frozenset(
     ("allow", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
 )
+
+
+class Pages(Routes):
+    """Routes of the console: outside the API document, and every form checked before its endpoint."""
+
+    def page(self, path: str) -> Callable[[web.Endpoint], web.Endpoint]:
+        return self.get(path, None)
+
+    def form(self, path: str, permission: Permission | None = None) -> Callable[[web.Endpoint], web.Endpoint]:
+        def register(endpoint: web.Endpoint) -> web.Endpoint:
+            async def checked(request: web.Request) -> Response:
+                await checked_form(request)  # parsed once: the endpoint's `request.form()` gets it again
+                return await endpoint(request)
+
+            self.post(path, None, permission)(checked)
+            return endpoint
+
+        return register
 
 
 @cache

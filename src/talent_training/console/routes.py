@@ -7,6 +7,7 @@
     /console/sign-in           GET the form, POST email and password            public
     /console/reset/{token}     GET the form, POST a new password                public
     /console/static/{file}     the vendored htmx and CSS, and ours              public
+    /console/catalog/...       trainings, providers, categories (console/catalog.py)  signed in
 
 Console routes have no operation id: they are not part of the API, nor of /openapi.json. Every POST goes
 through `checked_form` (console/auth.py: Origin and CSRF token) before anything else, by `Pages.form`.
@@ -14,13 +15,13 @@ through `checked_form` (console/auth.py: Origin and CSRF token) before anything 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from importlib.resources import files
 from typing import Any
 
 from starlette.responses import Response
 
+from talent_training.console import catalog
 from talent_training.console.auth import (
     CSRF_COOKIE,
     PREFIX,
@@ -29,19 +30,18 @@ from talent_training.console.auth import (
     SessionGuard,
     UserPrincipal,
     anonymous_form_token,
-    checked_form,
     forget_cookie,
     form_text,
     set_cookie,
 )
-from talent_training.console.pages import error_page, redirect, render, safe_next
+from talent_training.console.pages import Pages, error_page, redirect, render, safe_next
 from talent_training.kit.problems import DomainError, RuleViolation
 from talent_training.users import passwords
 from talent_training.users import service as users
 from talent_training.web.auth import Permission
 from talent_training.web.limits import RateLimits
-from talent_training.web.request import Endpoint, Request
-from talent_training.web.routing import Mount, Routes
+from talent_training.web.request import Request
+from talent_training.web.routing import Mount
 
 # The screens to come (issue 12), linked from the home page: (path, message key).
 SCREENS = (
@@ -59,24 +59,6 @@ _ASSETS = {
     "water.light.min.css": "text/css; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
 }
-
-
-class Pages(Routes):
-    """Routes of the console: outside the API document, and every form checked before its endpoint."""
-
-    def page(self, path: str) -> Callable[[Endpoint], Endpoint]:
-        return self.get(path, None)
-
-    def form(self, path: str, permission: Permission | None = None) -> Callable[[Endpoint], Endpoint]:
-        def register(endpoint: Endpoint) -> Endpoint:
-            async def checked(request: Request) -> Response:
-                await checked_form(request)  # parsed once: the endpoint's `request.form()` gets it again
-                return await endpoint(request)
-
-            self.post(path, None, permission)(checked)
-            return endpoint
-
-        return register
 
 
 signed_in = Pages()
@@ -259,7 +241,7 @@ def console_mounts(limits: RateLimits | None) -> list[Mount]:
     """The console's mounts: its pages behind the session guard, and the few that must be public (to sign
     in, to set a password, the files pages load), each answering its errors as pages."""
     return [
-        Mount(PREFIX, SessionGuard(), signed_in, errors=error_page),
+        Mount(PREFIX, SessionGuard(), signed_in, catalog.pages, errors=error_page),
         Mount(SIGN_IN, None, _sign_in_routes(limits), errors=error_page),
         Mount(f"{PREFIX}/reset", None, reset, errors=error_page),
         Mount(f"{PREFIX}/static", None, assets, errors=error_page),

@@ -1,0 +1,468 @@
+"""The catalog's screens: trainings, providers and categories, behind the session guard.
+
+    /console/catalog                        -> /console/catalog/trainings
+    /console/catalog/trainings              GET the list (search, provider, category, pages); POST: create
+    /console/catalog/trainings/new          the form of a new training                            hr-admin
+    /console/catalog/trainings/{id}         GET the training (its form for an hr-admin); POST: save it
+    /console/catalog/trainings/{id}/state   POST: archive or restore                              hr-admin
+    /console/catalog/providers              GET the list (and the form of a new one); POST: create
+    /console/catalog/categories             GET the list (and the form of a new one); POST: create
+
+The API's rules, once: a form becomes the API's body (catalog/schemas.py) and goes to the same service
+functions as the API's routes, with the user as the audit trail's actor. What they refuse is shown next to
+its field (`field_errors`). Only an HR administrator changes the catalog: an auditor's POST is refused by the
+router (no write access), a manager's here; both see pages without forms.
+
+Every page works as plain HTML forms; htmx only replaces the trainings' table as the search is typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from talent_training.catalog import service
+from talent_training.catalog.schemas import (
+    CategoryCreate,
+    Level,
+    ProviderCreate,
+    TrainingCreate,
+    TrainingPatch,
+    TrainingState,
+    TrainingType,
+)
+from talent_training.console.auth import PREFIX, UserPrincipal, form_text
+from talent_training.console.i18n import Messages, language_of
+from talent_training.console.pages import Pages, redirect, render
+from talent_training.kit.paging import Page, PageRequest, RootField
+from talent_training.kit.problems import Conflict, DomainError, Forbidden, InvalidRequest, RuleViolation
+from talent_training.kit.types import parse_id_list, storable_text
+from talent_training.users.tables import UserRole
+from talent_training.web.params import page_request, path_id
+from talent_training.web.request import Request
+
+pages = Pages("/catalog")
+HOME = f"{PREFIX}/catalog"
+TABLE = "trainings"  # the element htmx replaces as the search is typed
+# The choices of a provider or category select: the first ones by id (an account has tens, not thousands).
+CHOICES = PageRequest(limit=1000)
+SEARCH_MAX = 250  # as the API's `search`
+# What a form may be refused for, shown next to its fields; anything else (404, 403) is an error page.
+# The page with the refusals answers 200, as the sign-in page with a wrong password does: it is what the user
+# asked for, and a browser reports a 4xx document as a failed load.
+REFUSALS = (ValidationError, RuleViolation, InvalidRequest, Conflict)
+_TRAINING_TEXTS = ("title", "subtitle", "description", "level", "type", "providerId", "categoryId")
+_TRAINING_FLAGS = ("isCertifying", "isMandatory")
+_TRAINING_ENTRIES = ("providerId", "categoryId")
+_CATEGORY_LANGUAGES = ("En", "Fr")
+
+
+def may_write(request: Request) -> bool:
+    principal = request.principal
+    return isinstance(principal, UserPrincipal) and principal.role == UserRole.HR_ADMIN.value
+
+
+def _writer(request: Request) -> None:
+    """A manager writes their team's records elsewhere, but the catalog is the HR administrators'."""
+    if not may_write(request):
+        who = request.principal.description.capitalize()
+        raise Forbidden(f"{who} may read the catalog, not change it.")
+
+
+# Refusals, next to their fields -----------------------------------------------------------------------------
+
+
+def field_errors(refused: Exception, t: Messages) -> dict[str, list[str]]:
+    """What was refused, by form field (the API's field names: `title`, `providerId`, `t9n.name.Fr`), in the
+    page's language when we know the rule, else as the API words it. A refusal naming no field is under ''."""
+    found: dict[str, list[str]] = {}
+    if isinstance(refused, ValidationError):
+        for error in refused.errors(include_url=False):
+            field = ".".join(str(part) for part in error["loc"])
+            found.setdefault(field, []).append(_validation_message(error, t))
+        return found
+    assert isinstance(refused, DomainError)
+    if not refused.errors:
+        return {"": [refused.detail]}
+    for field, messages in refused.errors.items():
+        found[field] = [_rule_message(refused, field, message, t) for message in messages]
+    return found
+
+
+def _validation_message(error: Any, t: Messages) -> str:
+    kind: str = error["type"]
+    context = error.get("ctx") or {}
+    message: str = error["msg"].removeprefix("Value error, ")
+    if kind in ("missing", "string_too_short", "too_short") or message == "must not be blank":
+        return t("field.required")
+    if kind in ("string_too_long", "too_long"):  # `too_long`: a limit checked after a validator
+        return t("field.too_long", max=context["max_length"])
+    if kind in ("enum", "int_type", "int_parsing", "greater_than_equal", "less_than_equal"):
+        return t("field.choice")
+    if message == "must be an absolute http or https URL":
+        return t("field.url")
+    return message
+
+
+def _rule_message(refused: DomainError, field: str, message: str, t: Messages) -> str:
+    if isinstance(refused, Conflict) and field == "name":
+        return t("field.name_taken")
+    if isinstance(refused, RuleViolation) and field == "providerId":
+        return t("field.unknown_provider")
+    if isinstance(refused, RuleViolation) and field == "categoryId":
+        return t("field.unknown_category")
+    return message
+
+
+def _messages(request: Request) -> Messages:
+    return Messages(language_of(request))
+
+
+# Lists ------------------------------------------------------------------------------------------------------
+
+
+async def _page_request(request: Request) -> PageRequest:
+    """The API's `page` (a cursor from the links, or an index) and `limit`; the links need both cursors."""
+    return replace(await page_request(request), fields=frozenset({RootField.PREV, RootField.NEXT}))
+
+
+async def _page_links(request: Request, result: Page[Any]) -> dict[str, Any]:
+    codec = await request.cursor_codec()
+
+    def link(cursor: Any) -> str | None:
+        if cursor is None:
+            return None
+        return f"{request.url.path}?{request.url.include_query_params(page=codec.encode(cursor)).query}"
+
+    return {"prev_url": link(result.prev), "next_url": link(result.next)}
+
+
+def _chosen_ids(request: Request, name: str) -> list[int] | None:
+    """A filter's ids, as the API reads them (`providerIds=1,2`); the select's "any" sends ''."""
+    return parse_id_list(name, [value for value in request.query_params.getlist(name) if value])
+
+
+def _search(request: Request, t: Messages) -> tuple[str, dict[str, list[str]]]:
+    """The search as typed, and what is wrong with it (then the list is not filtered by it)."""
+    search = request.query_params.get("search", "")
+    if len(search) > SEARCH_MAX:
+        return search[:SEARCH_MAX], {"search": [t("field.too_long", max=SEARCH_MAX)]}
+    try:
+        storable_text(search)
+    except ValueError as exc:
+        return "", {"search": [str(exc)]}
+    return search, {}
+
+
+def _partial(request: Request, target: str) -> bool:
+    """An htmx request for one part of the page (not the whole page, which history restores ask for)."""
+    headers = request.headers
+    return (
+        headers.get("hx-request") == "true"
+        and headers.get("hx-target") == target
+        and headers.get("hx-history-restore-request") != "true"
+    )
+
+
+async def _choices(request: Request) -> dict[str, Any]:
+    """The providers and categories a select offers: (id, name), a category's in the page's language."""
+    account = request.principal.account_id
+    async with request.read() as tx:
+        providers = await service.list_providers(tx, account, CHOICES)
+        categories = await service.list_categories(tx, account, CHOICES)
+    return {
+        "providers": [(row.id, row.name) for row in providers.items],
+        "categories": [
+            (row.id, category_name(row.name, row.name_translations, request)) for row in categories.items
+        ],
+    }
+
+
+def category_name(name: str, translations: dict[str, str | None] | None, request: Request) -> str:
+    """A category's name in the page's language (its `t9n`, keyed `En`, `Fr`), else its name."""
+    return (translations or {}).get(language_of(request).capitalize()) or name
+
+
+def _category_of(request: Request) -> Callable[[Any], str]:
+    """A training's category, as its page shows it."""
+    return lambda row: category_name(row.category_name, row.category_translations, request)
+
+
+def _kinds(request: Request) -> dict[str, Any]:
+    """The levels and types a training's selects offer, in the page's language."""
+    t = _messages(request)
+    return {
+        "levels_shown": [(level.value, t(f"level.{level.value}")) for level in Level],
+        "types_shown": [(kind.value, t(f"type.{kind.value}")) for kind in TrainingType],
+    }
+
+
+@pages.page("")
+async def catalog_home(request: Request) -> Response:
+    return redirect(f"{HOME}/trainings", 302)
+
+
+@pages.page("/trainings")
+async def trainings(request: Request) -> Response:
+    t = _messages(request)
+    search, errors = _search(request, t)
+    provider_ids = _chosen_ids(request, "providerIds")
+    category_ids = _chosen_ids(request, "categoryIds")
+    page = await _page_request(request)
+    async with request.read() as tx:
+        result = await service.list_trainings(
+            tx,
+            request.principal.account_id,
+            page,
+            search=None if errors else search or None,
+            provider_ids=provider_ids,
+            category_ids=category_ids,
+            ids=None,
+        )
+    context: dict[str, Any] = {
+        "rows": result.items,
+        "category_of": _category_of(request),
+        "filtered": bool(search or provider_ids or category_ids),
+        **await _page_links(request, result),
+    }
+    vary = {"Vary": "Accept-Language, Cookie, HX-Request, HX-Target"}
+    if _partial(request, TABLE):
+        return render(request, "catalog/_trainings_table.html", headers=vary, **context)
+    return render(
+        request,
+        "catalog/trainings.html",
+        headers=vary,
+        search=search,
+        errors=errors,
+        provider_ids=provider_ids or [],
+        category_ids=category_ids or [],
+        may_write=may_write(request),
+        **await _choices(request),
+        **context,
+    )
+
+
+# Trainings: create, edit, archive ---------------------------------------------------------------------------
+
+
+def _training_values(form: FormData) -> dict[str, Any]:
+    """The form as sent, to show it again: texts as typed, boxes ticked or not."""
+    values: dict[str, Any] = {name: form_text(form, name) for name in _TRAINING_TEXTS}
+    values.update({name: form_text(form, name) != "" for name in _TRAINING_FLAGS})
+    return values
+
+
+def _training_body(values: dict[str, Any], *, patch: bool) -> dict[str, Any]:
+    """The API's body of the form: no provider or category is left out (a new one) or null (an edit)."""
+    body = {name: value for name, value in values.items() if name not in _TRAINING_ENTRIES}
+    for name in _TRAINING_ENTRIES:
+        chosen: str = values[name]
+        if chosen:  # an id from the select, else the text itself, for the schema to refuse
+            body[name] = int(chosen) if chosen.isascii() and chosen.isdigit() else chosen
+        elif patch:
+            body[name] = None
+    return body
+
+
+def _values_of(row: Any) -> dict[str, Any]:
+    return {
+        "title": row.title,
+        "subtitle": row.subtitle,
+        "description": row.description,
+        "level": row.level,
+        "type": row.type,
+        "providerId": "" if row.provider_id is None else str(row.provider_id),
+        "categoryId": "" if row.category_id is None else str(row.category_id),
+        "isCertifying": row.is_certifying,
+        "isMandatory": row.is_mandatory,
+    }
+
+
+_NEW_TRAINING = {
+    **{name: "" for name in _TRAINING_TEXTS},
+    "level": Level.BEGINNER.value,
+    "type": TrainingType.EXTERNAL.value,
+    **{name: False for name in _TRAINING_FLAGS},
+}
+
+
+async def _new_training_form(
+    request: Request, values: dict[str, Any], errors: dict[str, list[str]]
+) -> Response:
+    return render(
+        request,
+        "catalog/training_new.html",
+        values=values,
+        errors=errors,
+        may_write=True,
+        **_kinds(request),
+        **await _choices(request),
+    )
+
+
+@pages.page("/trainings/new")
+async def new_training(request: Request) -> Response:
+    _writer(request)
+    return await _new_training_form(request, _NEW_TRAINING, {})
+
+
+@pages.form("/trainings")
+async def create_training(request: Request) -> Response:
+    _writer(request)
+    values = _training_values(await request.form())
+    try:
+        data = TrainingCreate.model_validate(_training_body(values, patch=False))
+        async with request.transaction() as tx:
+            row = await service.create_training(tx, request.actor, data)
+    except REFUSALS as refused:
+        return await _new_training_form(request, values, field_errors(refused, _messages(request)))
+    return redirect(f"{HOME}/trainings/{row.id}?created")
+
+
+async def _training_page(
+    request: Request,
+    row: Any,
+    values: dict[str, Any] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> Response:
+    choices = await _choices(request)
+    # Beyond the first choices, the training's own provider and category are offered too (an edit keeps them).
+    for options, entry_id, name in (
+        (choices["providers"], row.provider_id, row.provider_name),
+        (choices["categories"], row.category_id, row.category_name),
+    ):
+        if entry_id is not None and all(option[0] != entry_id for option in options):
+            options.append((entry_id, name or str(entry_id)))
+    notice = next(
+        (key for key in ("created", "saved", "archived", "restored") if key in request.query_params), None
+    )
+    return render(
+        request,
+        "catalog/training.html",
+        row=row,
+        values=values or _values_of(row),
+        errors=errors or {},
+        notice=None if errors else notice,
+        may_write=may_write(request),
+        category_of=_category_of(request),
+        **_kinds(request),
+        **choices,
+    )
+
+
+@pages.page("/trainings/{id}")
+async def training(request: Request) -> Response:
+    training_id = path_id(request, "Training")
+    async with request.read() as tx:
+        row = await service.get_training(tx, request.principal.account_id, training_id)
+    return await _training_page(request, row)
+
+
+@pages.form("/trainings/{id}")
+async def save_training(request: Request) -> Response:
+    _writer(request)
+    training_id = path_id(request, "Training")
+    values = _training_values(await request.form())
+    try:
+        patch = TrainingPatch.model_validate(_training_body(values, patch=True))
+        async with request.transaction() as tx:
+            await service.update_training(tx, request.actor, training_id, patch)
+    except REFUSALS as refused:
+        async with request.read() as tx:  # another account's, or no such training: 404
+            row = await service.get_training(tx, request.principal.account_id, training_id)
+        return await _training_page(request, row, values, field_errors(refused, _messages(request)))
+    return redirect(f"{HOME}/trainings/{training_id}?saved")
+
+
+@pages.form("/trainings/{id}/state")
+async def change_state(request: Request) -> Response:
+    """Archive (`Archived`) or restore (`Ready`): the API's patch of `state`."""
+    _writer(request)
+    training_id = path_id(request, "Training")
+    try:
+        state = TrainingState(form_text(await request.form(), "state"))
+    except ValueError:
+        raise RuleViolation("state", "must be Ready or Archived") from None
+    async with request.transaction() as tx:
+        await service.update_training(tx, request.actor, training_id, TrainingPatch(state=state))
+    done = "archived" if state is TrainingState.ARCHIVED else "restored"
+    return redirect(f"{HOME}/trainings/{training_id}?{done}")
+
+
+# Providers and categories -----------------------------------------------------------------------------------
+
+_NEW_PROVIDER = {"name": "", "websiteHref": ""}
+_NEW_CATEGORY = {"name": "", "code": "", **{f"t9n.name.{language}": "" for language in _CATEGORY_LANGUAGES}}
+
+
+async def _entries_page(
+    request: Request,
+    kind: str,
+    values: dict[str, str],
+    errors: dict[str, list[str]] | None = None,
+) -> Response:
+    """The list of providers or categories (`kind`), with the form of a new one for an HR administrator."""
+    page = await _page_request(request)
+    lister = service.list_providers if kind == "providers" else service.list_categories
+    async with request.read() as tx:
+        result = await lister(tx, request.principal.account_id, page)
+    return render(
+        request,
+        f"catalog/{kind}.html",
+        rows=result.items,
+        values=values,
+        errors=errors or {},
+        created="created" in request.query_params and not errors,
+        may_write=may_write(request),
+        **await _page_links(request, result),
+    )
+
+
+@pages.page("/providers")
+async def providers(request: Request) -> Response:
+    return await _entries_page(request, "providers", _NEW_PROVIDER)
+
+
+@pages.form("/providers")
+async def create_provider(request: Request) -> Response:
+    _writer(request)
+    form = await request.form()
+    values = {name: form_text(form, name) for name in _NEW_PROVIDER}
+    body = {name: value for name, value in values.items() if value or name == "name"}
+    try:
+        data = ProviderCreate.model_validate(body)
+        async with request.transaction() as tx:
+            await service.create_provider(tx, request.actor, data)
+    except REFUSALS as refused:
+        return await _entries_page(request, "providers", values, field_errors(refused, _messages(request)))
+    return redirect(f"{HOME}/providers?created")
+
+
+@pages.page("/categories")
+async def categories(request: Request) -> Response:
+    return await _entries_page(request, "categories", _NEW_CATEGORY)
+
+
+@pages.form("/categories")
+async def create_category(request: Request) -> Response:
+    _writer(request)
+    form = await request.form()
+    values = {name: form_text(form, name) for name in _NEW_CATEGORY}
+    body: dict[str, Any] = {"name": values["name"]}
+    if values["code"]:
+        body["code"] = values["code"]
+    names = {language: values[f"t9n.name.{language}"] for language in _CATEGORY_LANGUAGES}
+    if any(names.values()):
+        body["t9n"] = {"name": {language: name for language, name in names.items() if name}}
+    try:
+        data = CategoryCreate.model_validate(body)
+        async with request.transaction() as tx:
+            await service.create_category(tx, request.actor, data)
+    except REFUSALS as refused:
+        return await _entries_page(request, "categories", values, field_errors(refused, _messages(request)))
+    return redirect(f"{HOME}/categories?created")

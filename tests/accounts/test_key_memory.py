@@ -190,48 +190,33 @@ async def slow_process(database_url: str) -> tuple[asyncpg.Connection, asyncio.Q
 
 
 @pytest.mark.postgresql_only
+@pytest.mark.parametrize("command", ["revoke", "rotate"])
 async def test_a_revocation_waits_until_every_listening_process_has_forgotten_the_key(
-    committed_app: TalentTraining, database_url: str
+    committed_app: TalentTraining, database_url: str, command: str
 ) -> None:
-    from talent_training.accounts.auth import revoke_everywhere
+    """`api-key revoke`, and `api-key rotate` without a grace (the old key revoked at once), return when every
+    listening process has said it forgot the key."""
+    from talent_training.accounts.auth import revoke_everywhere, rotate_everywhere
+    from talent_training.accounts.service import Rotated
 
     client, prefix = await remembered_client(committed_app)
     process, heard = await slow_process(database_url)
 
-    revoking = asyncio.create_task(revoke_everywhere(committed_app.database, prefix, by="test"))
+    change = revoke_everywhere if command == "revoke" else rotate_everywhere
+    changing = asyncio.create_task(change(committed_app.database, prefix, by="test"))
     async with asyncio.timeout(PATIENCE_S):
         assert await heard.get() == prefix
     await asyncio.sleep(0.3)
-    assert not revoking.done()  # that process still serves the key
+    assert not changing.done()  # that process still serves the key
 
     await process.execute("SELECT pg_notify($1, $2)", KEYS_FORGOTTEN, f"{process.get_server_pid()} {prefix}")
     async with asyncio.timeout(PATIENCE_S):
-        assert await revoking == prefix
-    assert (await client.get(TRAININGS)).status_code == 401
-    await process.close()
-    await client.aclose()
-
-
-@pytest.mark.postgresql_only
-async def test_a_rotation_without_grace_waits_as_a_revocation_does(
-    committed_app: TalentTraining, database_url: str
-) -> None:
-    """`api-key rotate` revokes the old key at once: it returns when every process has forgotten it."""
-    from talent_training.accounts.auth import rotate_everywhere
-
-    client, prefix = await remembered_client(committed_app)
-    process, heard = await slow_process(database_url)
-
-    rotating = asyncio.create_task(rotate_everywhere(committed_app.database, prefix, by="test"))
-    async with asyncio.timeout(PATIENCE_S):
-        assert await heard.get() == prefix
-    await asyncio.sleep(0.3)
-    assert not rotating.done()  # that process still serves the old key
-
-    await process.execute("SELECT pg_notify($1, $2)", KEYS_FORGOTTEN, f"{process.get_server_pid()} {prefix}")
-    async with asyncio.timeout(PATIENCE_S):
-        rotated = await rotating
-    assert rotated is not None and rotated.revoked == prefix and rotated.issued.prefix != prefix
+        outcome = await changing
+    if command == "revoke":
+        assert outcome == prefix
+    else:
+        assert isinstance(outcome, Rotated)
+        assert outcome.revoked == prefix and outcome.issued.prefix != prefix
     assert (await client.get(TRAININGS)).status_code == 401
     await process.close()
     await client.aclose()

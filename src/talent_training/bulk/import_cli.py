@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,7 +35,7 @@ from talent_training.directory.importing import import_employees
 from talent_training.imports import FileFormat, FileOptions, ImportReport
 from talent_training.imports.decoding import encoding_name
 from talent_training.imports.reading import SEPARATORS
-from talent_training.kit.actor import Actor, command_line
+from talent_training.kit.actor import command_line
 from talent_training.kit.clock import today
 from talent_training.realized_trainings.importing import import_realized_trainings
 
@@ -101,7 +100,6 @@ FormatOption = Annotated[
     FileFormat | None,
     typer.Option("--format", help="csv or xlsx [detected from the content]", show_default=False),
 ]
-Importer = Callable[[Database, Actor, FileOptions, Any, date], Awaitable[ImportReport]]
 
 
 @import_app.command("realized-trainings")
@@ -122,22 +120,16 @@ def realized_trainings(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Import realized trainings from Lucca's template (English or French headers), all rows or none."""
-
-    async def run(
-        database: Database, actor: Actor, options: FileOptions, progress: Any, day: date
-    ) -> ImportReport:
-        return await import_realized_trainings(
-            database,
-            actor,
-            file,
-            options=options,
-            dry_run=dry_run,
-            create_missing=create_missing,
-            progress=progress,
-            today=day,
-        )
-
-    _import(run, account, FileOptions(file_format, encoding, separator), database_url)
+    options = FileOptions(file_format, encoding, separator)
+    _import(
+        import_realized_trainings,
+        file,
+        account,
+        options,
+        database_url,
+        dry_run,
+        create_missing=create_missing,
+    )
 
 
 @import_app.command("employees")
@@ -151,18 +143,21 @@ def employees(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Create or replace employees (by id) from a file, all rows or none."""
-
-    async def run(
-        database: Database, actor: Actor, options: FileOptions, progress: Any, day: date
-    ) -> ImportReport:
-        return await import_employees(
-            database, actor, file, options=options, dry_run=dry_run, progress=progress, today=day
-        )
-
-    _import(run, account, FileOptions(file_format, encoding, separator), database_url)
+    options = FileOptions(file_format, encoding, separator)
+    _import(import_employees, file, account, options, database_url, dry_run)
 
 
-def _import(importer: Importer, account: str, options: FileOptions, database_url: str | None) -> None:
+def _import(
+    importer: Callable[..., Awaitable[ImportReport]],
+    file: Path,
+    account: str,
+    options: FileOptions,
+    database_url: str | None,
+    dry_run: bool,
+    **own: Any,
+) -> None:
+    """Run `importer` (`import_realized_trainings`, `import_employees`) on `file`, with its `own` options, and
+    say what it did."""
     settings = settings_or_exit(database_url=database_url)
     out = Console(soft_wrap=True, highlight=False)  # a summary line is not cut at 80 columns
     shown = TerminalProgress(out) if out.is_terminal else PlainProgress(out)
@@ -174,7 +169,16 @@ def _import(importer: Importer, account: str, options: FileOptions, database_url
                 account_id = await existing_account(tx, account)
             if account_id is None:
                 return None
-            return await importer(database, command_line(account_id), options, shown, today(settings.zone))
+            return await importer(
+                database,
+                command_line(account_id),
+                file,
+                options=options,
+                dry_run=dry_run,
+                progress=shown,
+                today=today(settings.zone),
+                **own,
+            )
         finally:
             await database.dispose()
 

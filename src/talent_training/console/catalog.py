@@ -18,11 +18,11 @@ Every page works as plain HTML forms; htmx only replaces the trainings' table as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
@@ -39,6 +39,8 @@ from talent_training.catalog.schemas import (
 from talent_training.console.auth import PREFIX, UserPrincipal, form_text
 from talent_training.console.i18n import Messages, language_of
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.db.database import Tx
+from talent_training.kit.actor import Actor
 from talent_training.kit.paging import Page, PageRequest, RootField
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, InvalidRequest, RuleViolation
 from talent_training.kit.types import parse_id_list, storable_text
@@ -430,17 +432,34 @@ async def providers(request: Request) -> Response:
 
 @pages.form("/providers")
 async def create_provider(request: Request) -> Response:
+    def body(values: dict[str, str]) -> dict[str, Any]:
+        return {name: value for name, value in values.items() if value or name == "name"}
+
+    return await _create_entry(
+        request, "providers", _NEW_PROVIDER, body, ProviderCreate, service.create_provider
+    )
+
+
+async def _create_entry(
+    request: Request,
+    kind: str,
+    fields: Any,
+    body_of: Callable[[dict[str, str]], dict[str, Any]],
+    model: type[BaseModel],
+    create: Callable[[Tx, Actor, Any], Awaitable[Any]],
+) -> Response:
+    """A provider or a category from its form, by the API's model and service; the form again, with its
+    fields' errors, when refused."""
     _writer(request)
     form = await request.form()
-    values = {name: form_text(form, name) for name in _NEW_PROVIDER}
-    body = {name: value for name, value in values.items() if value or name == "name"}
+    values = {name: form_text(form, name) for name in fields}
     try:
-        data = ProviderCreate.model_validate(body)
+        data = model.model_validate(body_of(values))
         async with request.transaction() as tx:
-            await service.create_provider(tx, request.actor, data)
+            await create(tx, request.actor, data)
     except REFUSALS as refused:
-        return await _entries_page(request, "providers", values, field_errors(refused, _messages(request)))
-    return redirect(f"{HOME}/providers?created")
+        return await _entries_page(request, kind, values, field_errors(refused, _messages(request)))
+    return redirect(f"{HOME}/{kind}?created")
 
 
 @pages.page("/categories")
@@ -450,19 +469,15 @@ async def categories(request: Request) -> Response:
 
 @pages.form("/categories")
 async def create_category(request: Request) -> Response:
-    _writer(request)
-    form = await request.form()
-    values = {name: form_text(form, name) for name in _NEW_CATEGORY}
-    body: dict[str, Any] = {"name": values["name"]}
-    if values["code"]:
-        body["code"] = values["code"]
-    names = {language: values[f"t9n.name.{language}"] for language in _CATEGORY_LANGUAGES}
-    if any(names.values()):
-        body["t9n"] = {"name": {language: name for language, name in names.items() if name}}
-    try:
-        data = CategoryCreate.model_validate(body)
-        async with request.transaction() as tx:
-            await service.create_category(tx, request.actor, data)
-    except REFUSALS as refused:
-        return await _entries_page(request, "categories", values, field_errors(refused, _messages(request)))
-    return redirect(f"{HOME}/categories?created")
+    def body(values: dict[str, str]) -> dict[str, Any]:
+        found: dict[str, Any] = {"name": values["name"]}
+        if values["code"]:
+            found["code"] = values["code"]
+        names = {language: values[f"t9n.name.{language}"] for language in _CATEGORY_LANGUAGES}
+        if any(names.values()):
+            found["t9n"] = {"name": {language: name for language, name in names.items() if name}}
+        return found
+
+    return await _create_entry(
+        request, "categories", _NEW_CATEGORY, body, CategoryCreate, service.create_category
+    )

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -26,6 +28,7 @@ async def add_user(
     name: str = "Ana Martin",
     account: str = "default",
     password: str | None = PASSWORD,
+    employee_id: int | None = None,
 ) -> int:
     async with app.database.transaction() as tx:
         await account_named(tx, account)
@@ -35,7 +38,7 @@ async def add_user(
             email=email,
             name=name,
             role=role,
-            employee_id=None,
+            employee_id=employee_id,
             password=password,
             by="test",
         )
@@ -67,16 +70,32 @@ async def sign_in(
     return await client.post("/console/sign-in", data=data)
 
 
+async def post(client: httpx.AsyncClient, path: str, data: dict[str, Any]) -> httpx.Response:
+    """A form as a page of the console sends it: with the session's token."""
+    token = csrf_of(await client.get("/console"))
+    return await client.post(path, data={**data, "csrf": token})
+
+
+def error_of(page: httpx.Response, field: str) -> str:
+    """The message shown next to a field (its id is the field's name, dots as dashes, then `-error`)."""
+    found = re.search(rf'id="{re.escape(field)}-error">([^<]*)<', page.text)
+    assert found is not None, f"no error next to {field}"
+    return html.unescape(found.group(1))
+
+
 Browser = Callable[..., Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
 async def signed_in(app: TalentTraining) -> AsyncIterator[Browser]:
-    """`await signed_in(role="hr-admin")`: a browser signed in as a new user of that role."""
+    """`await signed_in(role="hr-admin")`: a browser signed in as a new user of that role (a manager needs
+    `employee_id`, an employee of the account that the test has put in the directory)."""
     opened: list[httpx.AsyncClient] = []
 
-    async def open_browser(role: str = "hr-admin", email: str = "ana@example.com") -> httpx.AsyncClient:
-        await add_user(app, email, role)
+    async def open_browser(
+        role: str = "hr-admin", email: str = "ana@example.com", employee_id: int | None = None
+    ) -> httpx.AsyncClient:
+        await add_user(app, email, role, employee_id=employee_id)
         client = browser(app)
         opened.append(client)
         answer = await sign_in(client, email)

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
 
 import httpx
 
 from talent_training.app import TalentTraining
 from talent_training.users import service as users
 from tests.audit.test_audit_events import events
-from tests.console.conftest import Browser, browser, csrf_of, sign_in
+from tests.console.conftest import Browser, browser, csrf_of, error_of, post, sign_in
 from tests.directory.helpers import put_employee
 from tests.factories import create_category, create_provider, create_training
 
@@ -37,25 +36,12 @@ def training_form(**overrides: str) -> dict[str, str]:
     return {**form, **overrides}
 
 
-async def post(client: httpx.AsyncClient, path: str, data: dict[str, Any]) -> httpx.Response:
-    """A form as a page of the console sends it: with the session's token."""
-    token = csrf_of(await client.get("/console"))
-    return await client.post(path, data={**data, "csrf": token})
-
-
 async def create_in_console(client: httpx.AsyncClient, **fields: str) -> int:
     answer = await post(client, TRAININGS, training_form(**fields))
     assert answer.status_code == 303, answer.text
     found = _TRAINING_ID.search(answer.headers["location"])
     assert found is not None, answer.headers["location"]
     return int(found.group(1))
-
-
-def error_of(page: httpx.Response, field: str) -> str:
-    """The message shown next to a field (its id is the field's name, dots as dashes, then `-error`)."""
-    found = re.search(rf'id="{re.escape(field)}-error">([^<]*)<', page.text)
-    assert found is not None, f"no error next to {field}"
-    return html.unescape(found.group(1))
 
 
 def titles(page: httpx.Response) -> list[str]:

@@ -30,7 +30,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.title": "Home",
         "home.hello": "Hello, {name}",
         "home.who": "Signed in as {email}, {role}, in the account {account}.",
-        "home.screens": "Screens",
         "screen.catalog": "Catalog",
         "screen.realized": "Realized trainings",
         "screen.employees": "Employees",
@@ -163,7 +162,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "home.title": "Accueil",
         "home.hello": "Bonjour, {name}",
         "home.who": "Connecté en tant que {email}, {role}, dans le compte {account}.",
-        "home.screens": "Écrans",
         "screen.catalog": "Catalogue",
         "screen.realized": "Formations réalisées",
         "screen.employees": "Collaborateurs",
@@ -297,6 +295,18 @@ MESSAGES: dict[str, dict[str, str]] = {
         "error.other.text": "La requête n'a pas pu être servie.",
     },
 }
+
+
+def add_messages(en: dict[str, str], fr: dict[str, str]) -> None:
+    """A screen's own messages (each screen's module keeps its own, beside its code), in both languages:
+    the same keys in each, and none that another screen already has."""
+    if en.keys() != fr.keys():
+        raise ValueError(f"messages in one language only: {sorted(en.keys() ^ fr.keys())}")
+    taken = en.keys() & MESSAGES["en"].keys()
+    if taken:
+        raise ValueError(f"messages defined twice: {sorted(taken)}")
+    MESSAGES["en"].update(en)
+    MESSAGES["fr"].update(fr)
 
 
 class Messages:

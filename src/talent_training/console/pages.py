@@ -47,6 +47,20 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+# The screens, linked from every page's header and the home page: (address, message key).
+SCREENS = tuple(
+    (PREFIX + path, key)
+    for path, key in (
+        ("/catalog", "screen.catalog"),
+        ("/realized-trainings", "screen.realized"),
+        ("/employees", "screen.employees"),
+        ("/demands", "screen.demands"),
+        ("/sessions", "screen.sessions"),
+        ("/imports", "screen.imports"),
+        ("/reports", "screen.reports"),
+        ("/admin", "screen.admin"),
+    )
+)
 # The headers of an error worth passing on to a browser (a 405's Allow, a 429's Retry-After, ...).
 _KEPT = frozenset(
     ("allow", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
@@ -111,6 +125,8 @@ def render(
         "lang": language,
         "languages": _switches(request),
         "user": principal,
+        "screens": SCREENS,
+        "here": request.url.path,
         "static": static,
         "session_csrf": session_csrf(token) if principal is not None and token else "",
         **context,

@@ -21,7 +21,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from talent_training.console import catalog
+from talent_training.console import admin, catalog, demands, employees, imports, realized, reports, sessions
 from talent_training.console.auth import (
     CSRF_COOKIE,
     PREFIX,
@@ -43,21 +43,12 @@ from talent_training.web.limits import RateLimits
 from talent_training.web.request import Request
 from talent_training.web.routing import Mount
 
-# The screens to come (issue 12), linked from the home page: (path, message key).
-SCREENS = (
-    ("/catalog", "screen.catalog"),
-    ("/realized-trainings", "screen.realized"),
-    ("/employees", "screen.employees"),
-    ("/demands", "screen.demands"),
-    ("/sessions", "screen.sessions"),
-    ("/imports", "screen.imports"),
-    ("/reports", "screen.reports"),
-    ("/admin", "screen.admin"),
-)
+# What console/static/ serves: every script and style sheet in it (a screen may bring its own sheet).
+_TYPES = {".js": "text/javascript; charset=utf-8", ".css": "text/css; charset=utf-8"}
 _ASSETS = {
-    "htmx.min.js": "text/javascript; charset=utf-8",
-    "water.light.min.css": "text/css; charset=utf-8",
-    "console.css": "text/css; charset=utf-8",
+    entry.name: _TYPES[suffix]
+    for entry in files("talent_training.console").joinpath("static").iterdir()
+    if (suffix := entry.name[entry.name.rfind(".") :]) in _TYPES
 }
 
 
@@ -76,7 +67,7 @@ async def home(request: Request) -> Response:
     async with request.read() as tx:
         found = await users.find_user(tx, user.email)
     account = found.account if found is not None else ""
-    return render(request, "home.html", account=account, screens=[(PREFIX + p, key) for p, key in SCREENS])
+    return render(request, "home.html", account=account)
 
 
 @signed_in.page("/")
@@ -241,7 +232,20 @@ def console_mounts(limits: RateLimits | None) -> list[Mount]:
     """The console's mounts: its pages behind the session guard, and the few that must be public (to sign
     in, to set a password, the files pages load), each answering its errors as pages."""
     return [
-        Mount(PREFIX, SessionGuard(), signed_in, catalog.pages, errors=error_page),
+        Mount(
+            PREFIX,
+            SessionGuard(),
+            signed_in,
+            catalog.pages,
+            realized.pages,
+            employees.pages,
+            demands.pages,
+            sessions.pages,
+            imports.pages,
+            reports.pages,
+            admin.pages,
+            errors=error_page,
+        ),
         Mount(SIGN_IN, None, _sign_in_routes(limits), errors=error_page),
         Mount(f"{PREFIX}/reset", None, reset, errors=error_page),
         Mount(f"{PREFIX}/static", None, assets, errors=error_page),

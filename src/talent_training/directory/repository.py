@@ -305,3 +305,20 @@ async def insert_employee(tx: Tx, values: dict[str, Any]) -> bool:
 async def update_employee(tx: Tx, values: dict[str, Any]) -> None:
     """`UniqueViolation` when another employee of the account has that login."""
     await tx.execute(_UPDATE_EMPLOYEE, values)
+
+
+# A manager's team: the employees they manage, directly or through the managers below them (a recursive
+# walk down the directory's `manager_id`; `ix_employees_manager` keeps each step an index read).
+_below = Employee.__table__.alias("below")
+_team = select(Employee.id).where(Employee.account_id == ACCOUNT, Employee.manager_id == ID).cte(
+    "team", recursive=True
+)
+_team = _team.union(
+    select(_below.c.id).where(_below.c.account_id == ACCOUNT, _below.c.manager_id == _team.c.id)
+)
+_TEAM = Query(select(_team.c.id).order_by(_team.c.id))
+
+
+async def team_of(tx: Tx, account_id: int, manager_id: int) -> list[int]:
+    """The ids of the employees under the manager, at any depth (not the manager's own)."""
+    return [row.id for row in await tx.all(_TEAM, {"account_id": account_id, "id": manager_id})]

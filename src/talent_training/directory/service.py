@@ -214,3 +214,8 @@ async def list_employees(
     tx: Tx, account_id: int, filters: EmployeeFilters, request: PageRequest
 ) -> Page[Any]:
     return await repository.list_employees(tx, account_id, filters, request)
+
+
+async def team_of(tx: Tx, account_id: int, manager_id: int) -> list[int]:
+    """Who a manager manages: every employee below them in the directory, at any depth."""
+    return await repository.team_of(tx, account_id, manager_id)

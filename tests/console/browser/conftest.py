@@ -14,7 +14,7 @@ import asyncio
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +26,7 @@ from playwright.sync_api import Page, sync_playwright
 
 from talent_training.accounts.service import account_named
 from talent_training.app import create_app
-from talent_training.db.database import Database
+from talent_training.db.database import Database, Tx
 from talent_training.settings import Settings
 from talent_training.users import service as users
 from tests.console.conftest import PASSWORD
@@ -74,27 +74,41 @@ class Console:
     database_url: str
 
     def add_user(
-        self, email: str, name: str, role: str = "hr-admin", password: str | None = PASSWORD
+        self,
+        email: str,
+        name: str,
+        role: str = "hr-admin",
+        password: str | None = PASSWORD,
+        employee_id: int | None = None,
     ) -> None:
-        async def create() -> None:
+        async def create(tx: Tx) -> None:
+            await account_named(tx, "default")
+            await users.create_user(
+                tx,
+                account="default",
+                email=email,
+                name=name,
+                role=role,
+                employee_id=employee_id,
+                password=password,
+                by="test",
+            )
+
+        self.seed(create)
+
+    def seed(self, work: Callable[[Tx], Awaitable[T]]) -> T:
+        """`work(tx)` in one transaction of the served database (to put in what a journey starts from, with
+        the services or tests/factories)."""
+
+        async def run() -> T:
             database = Database.connect(self.database_url)
             try:
                 async with database.transaction() as tx:
-                    await account_named(tx, "default")
-                    await users.create_user(
-                        tx,
-                        account="default",
-                        email=email,
-                        name=name,
-                        role=role,
-                        employee_id=None,
-                        password=password,
-                        by="test",
-                    )
+                    return await work(tx)
             finally:
                 await database.dispose()
 
-        _in_a_thread(create)
+        return _in_a_thread(run)
 
     def reset_link(self, email: str) -> str:
         async def issue() -> str:

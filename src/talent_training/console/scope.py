@@ -1,0 +1,48 @@
+"""What a signed-in user may see of the account's people: everything for an HR administrator or an auditor;
+for a manager, their team (the employees below them in the directory, at any depth: directory's `team_of`).
+
+A manager asking for anyone else's page, record or demand gets 404, as if it did not exist: whether an
+employee of another team exists is not theirs to learn. Screens call `team` once per request and pass its
+ids to the list they read (as the API's `ownerIds`), or `check_in_team` before showing one person's things.
+"""
+
+from __future__ import annotations
+
+from talent_training.console.auth import UserPrincipal
+from talent_training.db.database import Tx
+from talent_training.directory import service as directory
+from talent_training.kit.problems import NotFound
+from talent_training.users.tables import UserRole
+from talent_training.web.request import Request
+
+
+def principal(request: Request) -> UserPrincipal:
+    found = request.principal
+    assert isinstance(found, UserPrincipal)
+    return found
+
+
+def is_hr_admin(request: Request) -> bool:
+    return principal(request).role == UserRole.HR_ADMIN.value
+
+
+def is_manager(request: Request) -> bool:
+    return principal(request).role == UserRole.MANAGER.value
+
+
+async def team(tx: Tx, request: Request) -> list[int] | None:
+    """The employee ids the user may see: None for all (HR administrator, auditor), else the manager's team
+    (possibly empty: a manager with nobody under them sees nobody)."""
+    user = principal(request)
+    if user.role != UserRole.MANAGER.value:
+        return None
+    if user.employee_id is None:  # users/service.py refuses it; an old row edited by hand would be this
+        return []
+    return await directory.team_of(tx, user.account_id, user.employee_id)
+
+
+async def check_in_team(tx: Tx, request: Request, employee_id: int, what: str) -> None:
+    """404 (`what` was not found) unless the user may see this employee's things."""
+    members = await team(tx, request)
+    if members is not None and employee_id not in members:
+        raise NotFound(what)

@@ -272,13 +272,14 @@ def report(steps: list[Step], rows: int) -> str:
 HEADING = "## Bulk import and export (issue 11)"
 
 
-def put_section(report: Path, section: str) -> None:
-    """The bulk section in `report` (docs/benchmarks.md), replacing the one there: `make bench` rewrites the
-    rest of the file and adds this after it; `python -m bench.bulk` alone updates this part only."""
+def put_section(report: Path, section: str, heading: str = HEADING) -> None:
+    """The section under `heading` in `report` (docs/benchmarks.md), replacing the one there: `make bench`
+    rewrites the rest of the file and adds this after it; `python -m bench.bulk` (or bench.console) alone
+    updates its part only."""
     text = report.read_text("utf-8") if report.exists() else ""
-    start = text.find(HEADING)
+    start = text.find(heading)
     if start >= 0:
-        end = text.find("\n## ", start + len(HEADING))
+        end = text.find("\n## ", start + len(heading))
         text = text[:start] + (text[end + 1 :] if end >= 0 else "")
     report.write_text(text.rstrip("\n") + "\n\n" + section, "utf-8")
 

@@ -29,7 +29,7 @@ PAGE = 20  # a client's `limit`; the app asks one row more, to know whether a ne
 
 # The lists, by the label the benchmark gives them: their statements when no filter is given.
 LISTS: dict[str, Paged] = {
-    "trainings": catalog._trainings(False, False, False, False),
+    "trainings": catalog._trainings(False, False, False, False, ()),
     "providers": catalog._PROVIDERS,
     "categories": catalog._CATEGORIES,
     "realized trainings": realized._search(False, False, False, False, False),

@@ -96,7 +96,7 @@ def _resource(one: Query, paged: Paged, view: Callable[[Any], dict[str, Any]]) -
 # The statements our app runs for these requests (a list page without `fields.root` is one statement).
 RESOURCES = {
     TRAININGS: _resource(
-        catalog._GET_TRAINING, catalog._trainings(False, False, False, False), catalog_views.training
+        catalog._GET_TRAINING, catalog._trainings(False, False, False, False, ()), catalog_views.training
     ),
     PROVIDERS: _resource(catalog._GET_PROVIDER, catalog._PROVIDERS, catalog_views.provider),
     CATEGORIES: _resource(catalog._GET_CATEGORY, catalog._CATEGORIES, catalog_views.category),

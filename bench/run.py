@@ -54,7 +54,7 @@ import asyncpg
 import httpx
 from sqlalchemy.engine import make_url
 
-from bench import bulk, profiling, workflow, workflow_data
+from bench import bulk, console, profiling, workflow, workflow_data
 from bench.explain import StatementTimes, explain_demand_lists, explain_list_queries
 from bench.generate import DATA, OWNERS, Loaded, describe, load
 from bench.raw_app import CATEGORIES, PROVIDERS, REALIZED, TRAININGS, cursor_key
@@ -853,6 +853,9 @@ def main() -> None:
             else None
         ),
     )
+    if not ONLY or wanted("console"):
+        say("the console's screens (bench/console.py)")
+        bulk.put_section(out, console.main(), console.HEADING)
     if not ONLY or wanted("bulk"):
         say("bulk import and export (bench/bulk.py)")
         bulk.put_section(out, bulk.main())

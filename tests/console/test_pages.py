@@ -3,6 +3,7 @@ nothing of it in the API's document."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -11,10 +12,11 @@ from importlib.resources import files
 import httpx
 import pytest
 
-from talent_training.app import TalentTraining
+from talent_training.app import TalentTraining, create_app
 from talent_training.console.i18n import MESSAGES, negotiated
+from talent_training.settings import Settings
 from talent_training.users import service as users
-from tests.console.conftest import Browser, browser
+from tests.console.conftest import Browser, add_user, browser, sign_in
 
 
 async def test_every_console_answer_carries_a_request_id(app: TalentTraining, signed_in: Browser) -> None:
@@ -165,3 +167,30 @@ def test_both_languages_have_every_message() -> None:
     assert set(english) == set(french)
     for key in english:  # the same placeholders in both
         assert set(re.findall(r"{(\w+)}", english[key])) == set(re.findall(r"{(\w+)}", french[key])), key
+
+
+async def test_a_page_stopped_by_the_time_limit_is_a_503_page(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The answers written above the router (web/observe.py: the time limit) take the console's format too."""
+    app = create_app(
+        Settings(database_url=database_url, request_timeout_s=3, statement_timeout_s=2, import_jobs=False)
+    )
+    try:
+        await add_user(app)
+        async with browser(app) as client:
+            assert (await sign_in(client)).status_code == 303
+
+            async def slow(*args: object, **kwargs: object) -> None:
+                await asyncio.sleep(30)
+
+            monkeypatch.setattr(users, "find_user", slow)
+            page = await client.get("/console")
+            api = await client.get("/talent-training/api/v1/trainings")
+    finally:
+        await app.close()
+    assert page.status_code == 503
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    assert page.headers["retry-after"] == "1"
+    assert "<h1>" in page.text and "took longer" not in page.text  # the page's words, not the API's detail
+    assert api.status_code == 401 and api.headers["content-type"] == "application/problem+json"

@@ -15,7 +15,9 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
 
 from talent_training.db.errors import Busy, Unavailable
 from talent_training.kit.problems import DomainError
@@ -23,6 +25,9 @@ from talent_training.web.responses import problem_response
 
 logger = logging.getLogger("talent_training")
 RETRY_AFTER_S = "1"
+# In the scope of a request whose mount answers errors in a format of its own (web/routing.py sets it), so
+# that the answers written above the router (a request stopped for its time, a bug) take that format too.
+ERROR_ANSWER = "talent_training.error_answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,3 +60,12 @@ def failure_of(error: Exception) -> Failure:
 def problem_for(error: Exception) -> Response:
     failure = failure_of(error)
     return problem_response(failure.status, failure.detail, failure.errors, failure.headers)
+
+
+def answer_for(scope: Scope, error: Exception, request: Request | None = None) -> Response:
+    """The error's answer in the format of its mount: problem+json unless the mount said otherwise."""
+    answer = scope.get(ERROR_ANSWER)
+    if answer is None:
+        return problem_for(error)
+    response: Response = answer(request or Request(scope), error)
+    return response

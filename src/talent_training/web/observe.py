@@ -24,11 +24,11 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from talent_training.kit.problems import DomainError
 from talent_training.settings import Settings
-from talent_training.web.errors import problem_for
+from talent_training.web.errors import answer_for
 from talent_training.web.logs import REQUEST_ID
 from talent_training.web.metrics import Metrics
-from talent_training.web.responses import problem_response
 
 access_logger = logging.getLogger("talent_training.access")
 logger = logging.getLogger("talent_training")
@@ -53,6 +53,16 @@ _NO_STORE = (b"cache-control", b"no-store")
 
 class _TookTooLong(Exception):
     pass
+
+
+class Stopped(DomainError):
+    """A request stopped by the time limit: 503, to be retried."""
+
+    status = 503
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}
 
 
 # Ours: unique per process (a random prefix) and per request (a count), at the cost of a counter; request ids
@@ -213,11 +223,11 @@ class Observed:
             if status:
                 raise TimeoutError(f"stopped after {seconds:g} s, its answer begun") from None
             detail = f"The request took longer than {seconds:g} s and was stopped; nothing was changed."
-            await problem_response(503, detail, headers={"Retry-After": "1"})(scope, receive, answer)
+            await answer_for(scope, Stopped(detail))(scope, receive, answer)
         except Exception as error:  # the router answers every error; this is a bug in a layer above it
             if status:
                 raise
-            await problem_for(error)(scope, receive, answer)
+            await answer_for(scope, error)(scope, receive, answer)
         finally:
             self.time_limit.end(task)
             # 499, as nginx says: the client went away before it could be answered.

@@ -27,7 +27,7 @@ from starlette.types import Receive, Scope, Send
 
 from talent_training.kit.problems import Forbidden, MethodNotAllowed, NotFound, Unauthenticated
 from talent_training.web.auth import Guard, Permission, Principal
-from talent_training.web.errors import problem_for
+from talent_training.web.errors import ERROR_ANSWER, answer_for
 from talent_training.web.limits import RateLimits
 from talent_training.web.params import UPLOADS, close_upload
 from talent_training.web.request import AppState, Endpoint, Request
@@ -228,13 +228,14 @@ class Router:
         request = Request(scope, receive)
         path: str = scope["path"]
         mount = next((m for m in self.mounts if m.owns(path)), None)
+        if mount is not None and mount.errors is not None:
+            scope[ERROR_ANSWER] = mount.errors
         try:
             response = await self._answer(request, mount)
         except ClientDisconnect:
             return  # the client left while sending its body: nobody to answer
         except Exception as error:
-            errors = mount.errors if mount is not None else None
-            response = problem_for(error) if errors is None else errors(request, error)
+            response = answer_for(scope, error, request)
         finally:
             if UPLOADS in scope:  # whoever read it, and whether or not the endpoint ran (a replay)
                 close_upload(request)

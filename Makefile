@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: serve test check lint format typecheck migrate clean bench lock audit
+.PHONY: serve test check lint format typecheck migrate clean bench lock audit screenshots
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11+ is required (set PYTHON=...)"; exit 1; }
@@ -61,6 +61,11 @@ format: $(VENV)/.installed-dev
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
+
+# The console's screens on a small training year, in Chromium (apt-get install chromium): docs/screenshots/.
+screenshots: $(VENV)/.installed-dev
+	TALENT_TRAINING_SCREENSHOTS=docs/screenshots $(BIN)/pytest -p no:randomly -p no:xdist \
+	  tests/console/browser/test_every_screen.py -k screenshots
 
 # Production-volume benchmarks on PostgreSQL (scripts/ensure-postgres provides one): writes docs/benchmarks.md.
 bench: $(VENV)/.installed-dev

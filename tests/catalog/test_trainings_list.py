@@ -1,4 +1,4 @@
-"""GET /trainings: search, providerIds, categoryIds, id, every state, paging."""
+"""GET /trainings: search, providerIds, categoryIds, id, states (every state by default), paging."""
 
 from __future__ import annotations
 
@@ -62,6 +62,29 @@ async def test_archived_trainings_are_listed(client: httpx.AsyncClient) -> None:
     assert response.status_code == 200
     states = {item["id"]: item["state"] for item in response.json()["items"]}
     assert states == {ready["id"]: "Ready", archived["id"]: "Archived"}
+
+
+async def test_states_filter_by_state_repeated_or_comma_separated(client: httpx.AsyncClient) -> None:
+    ready = (await create_training(client, title="Fire safety"))["id"]
+    archived = (await create_training(client, title="Fire drills"))["id"]
+    assert (await client.patch(f"{TRAININGS}/{archived}", json={"state": "Archived"})).status_code == 200
+
+    assert await list_ids(client, TRAININGS, {"states": "Ready"}) == [ready]
+    assert await list_ids(client, TRAININGS, {"states": "Archived"}) == [archived]
+    assert await list_ids(client, TRAININGS, {"states": "Archived,Ready"}) == [ready, archived]
+    assert await list_ids(client, TRAININGS, [("states", "Ready"), ("states", "Archived")]) == [
+        ready,
+        archived,
+    ]
+    assert await list_ids(client, TRAININGS, {"states": "Archived", "search": "fire"}) == [archived]
+    assert await list_ids(client, TRAININGS, {"states": "Archived", "search": "excel"}) == []
+    counted = await client.get(TRAININGS, params={"states": "Ready", "fields.root": "count"})
+    assert counted.json()["count"] == 1
+
+
+@pytest.mark.parametrize("value", ["ready", "Deleted", "", "Ready,Ready"])
+async def test_an_unknown_or_repeated_state_is_400(client: httpx.AsyncClient, value: str) -> None:
+    assert_problem(await client.get(TRAININGS, params={"states": value}), 400, "states")
 
 
 async def test_items_have_the_created_shape(client: httpx.AsyncClient) -> None:

@@ -9,8 +9,9 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, exists, insert, or_, select, update
+from sqlalchemy import Integer, String, and_, bindparam, exists, insert, literal, or_, select, update
 
+from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.base import UTCDateTime
 from talent_training.db.database import Tx
@@ -50,6 +51,30 @@ async def insert_provider(tx: Tx, account_id: int, name: str, website_href: str 
     """The new provider; `UniqueViolation` when the account has one of that name."""
     values = {"account_id": account_id, "name": name, "website_href": website_href, "now": now}
     return await tx.one(_NEW_PROVIDER, values)
+
+
+_LOCK_PROVIDER = Query(
+    select(*_PROVIDER).where(Provider.account_id == ACCOUNT, Provider.id == ID).with_for_update()
+)
+_UPDATE_PROVIDER = Query(
+    update(Provider)
+    .where(Provider.account_id == ACCOUNT, Provider.id == ID)
+    .values(name=bindparam("name", type_=String), website_href=bindparam("website_href", type_=String))
+    .returning(*_PROVIDER)
+)
+
+
+async def lock_provider(tx: Tx, account_id: int, provider_id: int) -> Any | None:
+    """The provider, locked until the transaction ends (concurrent updates apply one after the other)."""
+    return await tx.one(_LOCK_PROVIDER, {"account_id": account_id, "id": provider_id})
+
+
+async def update_provider(
+    tx: Tx, account_id: int, provider_id: int, name: str, website_href: str | None
+) -> Any:
+    """The provider as saved; `UniqueViolation` when another provider of the account has that name."""
+    values = {"account_id": account_id, "id": provider_id, "name": name, "website_href": website_href}
+    return await tx.one(_UPDATE_PROVIDER, values)
 
 
 # Categories ------------------------------------------------------------------------------------------------
@@ -97,6 +122,45 @@ async def insert_category(
     return await tx.one(_NEW_CATEGORY, values)
 
 
+_LOCK_CATEGORY = Query(
+    select(*_CATEGORY).where(Category.account_id == ACCOUNT, Category.id == ID).with_for_update()
+)
+_UPDATE_CATEGORY = Query(
+    update(Category)
+    .where(Category.account_id == ACCOUNT, Category.id == ID)
+    .values(
+        name=bindparam("name", type_=String),
+        name_translations=bindparam("translations", type_=Category.name_translations.type),
+        code=bindparam("code", type_=String),
+    )
+    .returning(*_CATEGORY)
+)
+
+
+async def lock_category(tx: Tx, account_id: int, category_id: int) -> Any | None:
+    """The category, locked until the transaction ends (concurrent updates apply one after the other)."""
+    return await tx.one(_LOCK_CATEGORY, {"account_id": account_id, "id": category_id})
+
+
+async def update_category(
+    tx: Tx,
+    account_id: int,
+    category_id: int,
+    name: str,
+    translations: dict[str, str | None],
+    code: str | None,
+) -> Any:
+    """The category as saved; `UniqueViolation` when another category of the account has that name."""
+    values = {
+        "account_id": account_id,
+        "id": category_id,
+        "name": name,
+        "translations": translations,
+        "code": code,
+    }
+    return await tx.one(_UPDATE_CATEGORY, values)
+
+
 # Trainings -------------------------------------------------------------------------------------------------
 
 # A training with its provider and category, in one query; their columns are prefixed by what they are.
@@ -134,8 +198,12 @@ async def get_training(tx: Tx, account_id: int, training_id: int) -> Any | None:
 
 
 @cache
-def _trainings(search: bool, providers: bool, categories: bool, ids: bool) -> Paged:
+def _trainings(
+    search: bool, providers: bool, categories: bool, ids: bool, states: tuple[TrainingState, ...]
+) -> Paged:
     conditions = [Training.account_id == ACCOUNT]
+    if states:  # two values at most: written into the statement, one shape per combination
+        conditions.append(or_(*(Training.state == literal(state.value) for state in states)))
     if search:
         conditions.append(Training.search_text.like(bindparam("search", type_=String), escape="\\"))
     if providers:
@@ -156,7 +224,9 @@ async def list_trainings(
     provider_ids: list[int] | None = None,
     category_ids: list[int] | None = None,
     ids: list[int] | None = None,
+    states: tuple[TrainingState, ...] = (),
 ) -> Page[Any]:
+    """Every state unless `states` names some (in any order: one statement per set)."""
     params = {
         "account_id": account_id,
         "search": like_contains(fold(search)) if search else None,
@@ -164,7 +234,13 @@ async def list_trainings(
         "category_ids": category_ids,
         "ids": ids,
     }
-    paged = _trainings(bool(search), provider_ids is not None, category_ids is not None, ids is not None)
+    paged = _trainings(
+        bool(search),
+        provider_ids is not None,
+        category_ids is not None,
+        ids is not None,
+        tuple(member for member in TrainingState if member in states),
+    )
     return await paginate(tx, paged, params, request)
 
 

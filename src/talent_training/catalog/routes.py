@@ -8,9 +8,17 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from talent_training.catalog import service, views
-from talent_training.catalog.schemas import CategoryCreate, ProviderCreate, TrainingCreate, TrainingPatch
+from talent_training.catalog.schemas import (
+    CategoryCreate,
+    CategoryPatch,
+    ProviderCreate,
+    ProviderPatch,
+    TrainingCreate,
+    TrainingPatch,
+    TrainingState,
+)
 from talent_training.kit.problems import RuleViolation
-from talent_training.kit.types import storable_text
+from talent_training.kit.types import parse_choice_list, storable_text
 from talent_training.web.params import id_list, json_body, page_request, path_id, query
 from talent_training.web.request import Request
 from talent_training.web.responses import json_response, page_response
@@ -43,6 +51,15 @@ async def get_provider(request: Request) -> Response:
     return json_response(views.provider(row))
 
 
+@routes.patch("/providers/{id}", "ext.patch-provider")
+async def update_provider(request: Request) -> Response:
+    provider_id = path_id(request, "Provider")
+    patch = await json_body(request, ProviderPatch)
+    async with request.transaction() as tx:
+        row = await service.update_provider(tx, request.actor, provider_id, patch)
+    return json_response(views.provider(row))
+
+
 @routes.post("/categories", "ext.post-category")
 async def create_category(request: Request) -> Response:
     data = await json_body(request, CategoryCreate)
@@ -64,6 +81,15 @@ async def get_category(request: Request) -> Response:
     category_id = path_id(request, "Category")
     async with request.read() as tx:
         row = await service.get_category(tx, request.principal.account_id, category_id)
+    return json_response(views.category(row))
+
+
+@routes.patch("/categories/{id}", "ext.patch-category")
+async def update_category(request: Request) -> Response:
+    category_id = path_id(request, "Category")
+    patch = await json_body(request, CategoryPatch)
+    async with request.transaction() as tx:
+        row = await service.update_category(tx, request.actor, category_id, patch)
     return json_response(views.category(row))
 
 
@@ -89,6 +115,7 @@ async def list_trainings(request: Request) -> Response:
     provider_ids = id_list(request, "providerIds")
     category_ids = id_list(request, "categoryIds")
     ids = id_list(request, "id")
+    states = parse_choice_list("states", request.query_params.getlist("states"), TrainingState) or ()
     async with request.read() as tx:
         result = await service.list_trainings(
             tx,
@@ -98,6 +125,7 @@ async def list_trainings(request: Request) -> Response:
             provider_ids=provider_ids,
             category_ids=category_ids,
             ids=ids,
+            states=states,
         )
     return await page_response(request, page, result, views.training)
 

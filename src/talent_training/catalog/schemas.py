@@ -64,6 +64,13 @@ class ProviderCreate(Input):
     websiteHref: Annotated[WebUrl | None, NotNull] = None
 
 
+class ProviderPatch(Input):
+    """JSON merge patch of a provider: `name` may not be null; a null `websiteHref` removes it."""
+
+    name: Name | None = None
+    websiteHref: WebUrl | None = None
+
+
 class NameTranslations(Input):
     """`t9n.name`: the seven languages Lucca translates into; any other key is refused."""
 
@@ -92,6 +99,32 @@ class CategoryCreate(Input):
         if self.t9n is None or self.t9n.name is None:
             return {}
         return self.t9n.name.model_dump(exclude_unset=True)
+
+
+class CategoryPatch(Input):
+    """JSON merge patch of a category (RFC 7396): `name` may not be null; a null `code` removes it; `t9n.name`
+    is merged language by language, a null language removing its name, and a null `t9n` or `t9n.name`
+    removing them all."""
+
+    name: Name | None = None
+    code: CategoryCode | None = None
+    t9n: CategoryT9n | None = None
+
+    def translated(self, current: dict[str, str | None]) -> dict[str, str | None]:
+        """The translations once this patch is applied to `current`."""
+        if "t9n" not in self.model_fields_set:
+            return dict(current)
+        if self.t9n is None or "name" not in self.t9n.model_fields_set:
+            return {} if self.t9n is None else dict(current)
+        if self.t9n.name is None:
+            return {}
+        merged = dict(current)
+        for language, name in self.t9n.name.model_dump(exclude_unset=True).items():
+            if name is None:
+                merged.pop(language, None)
+            else:
+                merged[language] = name
+        return merged
 
 
 class TrainingCreate(Input):

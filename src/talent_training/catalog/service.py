@@ -10,7 +10,9 @@ from talent_training.audit.service import Action
 from talent_training.catalog import repository
 from talent_training.catalog.schemas import (
     CategoryCreate,
+    CategoryPatch,
     ProviderCreate,
+    ProviderPatch,
     TrainingCreate,
     TrainingPatch,
     TrainingState,
@@ -70,6 +72,30 @@ async def create_provider(tx: Tx, actor: Actor, data: ProviderCreate) -> Any:
     return row
 
 
+def _not_null(patch: ProviderPatch | CategoryPatch) -> None:
+    if "name" in patch.model_fields_set and patch.name is None:
+        raise RuleViolation("name", "may not be null")
+
+
+async def update_provider(tx: Tx, actor: Actor, provider_id: int, patch: ProviderPatch) -> Any:
+    """Merge patch of a provider, by the rules of its creation: its name unique within the account (409)."""
+    _not_null(patch)
+    current = await repository.lock_provider(tx, actor.account_id, provider_id)
+    if current is None:
+        raise NotFound(f"Provider {provider_id}")
+    sent = patch.model_fields_set
+    name = patch.name if patch.name is not None else current.name
+    href = patch.websiteHref if "websiteHref" in sent else current.website_href
+    try:
+        row = await repository.update_provider(tx, actor.account_id, provider_id, name, href)
+    except UniqueViolation:
+        raise Conflict(f"A provider named {name!r} already exists.", "name") from None
+    before = {"name": current.name, "websiteHref": current.website_href}
+    if changes := audit.changed(before, {"name": name, "websiteHref": href}):
+        await audit.record(tx, actor, "provider", provider_id, Action.UPDATE, changes)
+    return row
+
+
 async def get_provider(tx: Tx, account_id: int, provider_id: int) -> Any:
     row = await repository.get_provider(tx, account_id, provider_id)
     if row is None:
@@ -91,6 +117,30 @@ async def create_category(tx: Tx, actor: Actor, data: CategoryCreate) -> Any:
         raise Conflict(f"A category named {data.name!r} already exists.", "name") from None
     fields = {"name": data.name, "t9n": {"name": data.translations()}, "code": data.code}
     await audit.record(tx, actor, "category", row.id, Action.CREATE, audit.created(fields))
+    return row
+
+
+async def update_category(tx: Tx, actor: Actor, category_id: int, patch: CategoryPatch) -> Any:
+    """Merge patch of a category, by the rules of its creation: its name unique within the account (409)."""
+    _not_null(patch)
+    current = await repository.lock_category(tx, actor.account_id, category_id)
+    if current is None:
+        raise NotFound(f"Category {category_id}")
+    name = patch.name if patch.name is not None else current.name
+    code = patch.code if "code" in patch.model_fields_set else current.code
+    translations = patch.translated(current.name_translations or {})
+    try:
+        row = await repository.update_category(tx, actor.account_id, category_id, name, translations, code)
+    except UniqueViolation:
+        raise Conflict(f"A category named {name!r} already exists.", "name") from None
+    before = {
+        "name": current.name,
+        "t9n": {"name": dict(current.name_translations or {})},
+        "code": current.code,
+    }
+    after = {"name": name, "t9n": {"name": translations}, "code": code}
+    if changes := audit.changed(before, after):
+        await audit.record(tx, actor, "category", category_id, Action.UPDATE, changes)
     return row
 
 
@@ -199,7 +249,16 @@ async def list_trainings(
     provider_ids: list[int] | None,
     category_ids: list[int] | None,
     ids: list[int] | None,
+    states: tuple[TrainingState, ...] = (),
 ) -> Page[Any]:
+    """Every state unless `states` names some."""
     return await repository.list_trainings(
-        tx, account_id, request, search=search, provider_ids=provider_ids, category_ids=category_ids, ids=ids
+        tx,
+        account_id,
+        request,
+        search=search,
+        provider_ids=provider_ids,
+        category_ids=category_ids,
+        ids=ids,
+        states=states,
     )

@@ -1,12 +1,14 @@
 """The catalog's screens: trainings, providers and categories, behind the session guard.
 
     /console/catalog                        -> /console/catalog/trainings
-    /console/catalog/trainings              GET the list (search, provider, category, pages); POST: create
+    /console/catalog/trainings              the list (search; provider, category, state filters); POST: create
     /console/catalog/trainings/new          the form of a new training                            hr-admin
     /console/catalog/trainings/{id}         GET the training (its form for an hr-admin); POST: save it
     /console/catalog/trainings/{id}/state   POST: archive or restore                              hr-admin
     /console/catalog/providers              GET the list (and the form of a new one); POST: create
+    /console/catalog/providers/{id}         GET the provider (its form for an hr-admin); POST: save it
     /console/catalog/categories             GET the list (and the form of a new one); POST: create
+    /console/catalog/categories/{id}        GET the category (its form for an hr-admin); POST: save it
 
 The API's rules, once: a form becomes the API's body (catalog/schemas.py) and goes to the same service
 functions as the API's routes, with the user as the audit trail's actor. What they refuse is shown next to
@@ -19,7 +21,7 @@ Every page works as plain HTML forms; htmx only replaces the trainings' table as
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -29,21 +31,23 @@ from starlette.responses import Response
 from talent_training.catalog import service
 from talent_training.catalog.schemas import (
     CategoryCreate,
+    CategoryPatch,
     Level,
     ProviderCreate,
+    ProviderPatch,
     TrainingCreate,
     TrainingPatch,
     TrainingState,
     TrainingType,
 )
 from talent_training.console.auth import PREFIX, UserPrincipal, form_text
-from talent_training.console.i18n import Messages, language_of
+from talent_training.console.i18n import Messages, add_messages, language_of
 from talent_training.console.pages import Pages, redirect, render
 from talent_training.db.database import Tx
 from talent_training.kit.actor import Actor
 from talent_training.kit.paging import Page, PageRequest, RootField
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, InvalidRequest, RuleViolation
-from talent_training.kit.types import parse_id_list, storable_text
+from talent_training.kit.types import parse_choice_list, parse_id_list, storable_text
 from talent_training.users.tables import UserRole
 from talent_training.web.params import page_request, path_id
 from talent_training.web.request import Request
@@ -62,6 +66,27 @@ _TRAINING_TEXTS = ("title", "subtitle", "description", "level", "type", "provide
 _TRAINING_FLAGS = ("isCertifying", "isMandatory")
 _TRAINING_ENTRIES = ("providerId", "categoryId")
 _CATEGORY_LANGUAGES = ("En", "Fr")
+
+add_messages(
+    en={
+        "provider.save": "Save the provider",
+        "provider.saved": "The provider is saved.",
+        "provider.trainings": "Trainings of this provider",
+        "category.save": "Save the category",
+        "category.saved": "The category is saved.",
+        "category.trainings": "Trainings of this category",
+        "category.other_names": "Names in other languages, given through the API, are kept.",
+    },
+    fr={
+        "provider.save": "Enregistrer l'organisme",
+        "provider.saved": "L'organisme est enregistré.",
+        "provider.trainings": "Formations de cet organisme",
+        "category.save": "Enregistrer la catégorie",
+        "category.saved": "La catégorie est enregistrée.",
+        "category.trainings": "Formations de cette catégorie",
+        "category.other_names": "Les noms dans d'autres langues, donnés par l'API, sont conservés.",
+    },
+)
 
 
 def may_write(request: Request) -> bool:
@@ -149,6 +174,12 @@ def _chosen_ids(request: Request, name: str) -> list[int] | None:
     return parse_id_list(name, [value for value in request.query_params.getlist(name) if value])
 
 
+def _chosen_states(request: Request) -> tuple[TrainingState, ...]:
+    """The state filter, as the API reads `states`; the select's "any" sends '' (every state, as the API)."""
+    chosen = [value for value in request.query_params.getlist("states") if value]
+    return parse_choice_list("states", chosen, TrainingState) or ()
+
+
 def _search(request: Request, t: Messages) -> tuple[str, dict[str, list[str]]]:
     """The search as typed, and what is wrong with it (then the list is not filtered by it)."""
     search = request.query_params.get("search", "")
@@ -215,6 +246,7 @@ async def trainings(request: Request) -> Response:
     search, errors = _search(request, t)
     provider_ids = _chosen_ids(request, "providerIds")
     category_ids = _chosen_ids(request, "categoryIds")
+    states = _chosen_states(request)
     page = await _page_request(request)
     async with request.read() as tx:
         result = await service.list_trainings(
@@ -225,11 +257,12 @@ async def trainings(request: Request) -> Response:
             provider_ids=provider_ids,
             category_ids=category_ids,
             ids=None,
+            states=states,
         )
     context: dict[str, Any] = {
         "rows": result.items,
         "category_of": _category_of(request),
-        "filtered": bool(search or provider_ids or category_ids),
+        "filtered": bool(search or provider_ids or category_ids or states),
         **await _page_links(request, result),
     }
     vary = {"Vary": "Accept-Language, Cookie, HX-Request, HX-Target"}
@@ -243,6 +276,8 @@ async def trainings(request: Request) -> Response:
         errors=errors,
         provider_ids=provider_ids or [],
         category_ids=category_ids or [],
+        states_shown=[(state.value, _messages(request)(f"state.{state.value}")) for state in TrainingState],
+        state_chosen=states[0].value if len(states) == 1 else "",
         may_write=may_write(request),
         **await _choices(request),
         **context,
@@ -481,3 +516,136 @@ async def create_category(request: Request) -> Response:
     return await _create_entry(
         request, "categories", _NEW_CATEGORY, body, CategoryCreate, service.create_category
     )
+
+
+# A provider's and a category's own page: its form (an HR administrator) or what it is -----------------------
+
+
+def _provider_values(row: Any) -> dict[str, str]:
+    return {"name": row.name, "websiteHref": row.website_href or ""}
+
+
+def _category_values(row: Any) -> dict[str, str]:
+    translations = row.name_translations or {}
+    return {
+        "name": row.name,
+        "code": row.code or "",
+        **{f"t9n.name.{language}": translations.get(language) or "" for language in _CATEGORY_LANGUAGES},
+    }
+
+
+def _provider_patch(values: dict[str, str]) -> dict[str, Any]:
+    """Every field of the form: an empty website removes it."""
+    return {"name": values["name"], "websiteHref": values["websiteHref"] or None}
+
+
+def _category_patch(values: dict[str, str]) -> dict[str, Any]:
+    """Every field of the form: an empty code or name in English or French removes it; the names in other
+    languages (the API's `t9n` has seven) are left as they are, the patch merging `t9n.name` by language."""
+    names = {language: values[f"t9n.name.{language}"] or None for language in _CATEGORY_LANGUAGES}
+    return {"name": values["name"], "code": values["code"] or None, "t9n": {"name": names}}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """What differs between a provider's page and a category's."""
+
+    kind: str  # the list's path, and the page's: /console/catalog/<kind>/<id>
+    template: str
+    what: str  # as a 404 names it
+    fields: dict[str, str]
+    get: Callable[[Tx, int, int], Awaitable[Any]]
+    update: Callable[[Tx, Actor, int, Any], Awaitable[Any]]
+    model: type[BaseModel]
+    values_of: Callable[[Any], dict[str, str]]
+    body_of: Callable[[dict[str, str]], dict[str, Any]]
+    filter_name: str  # the trainings list's filter of this entry
+
+
+_PROVIDER = _Entry(
+    kind="providers",
+    template="provider",
+    what="Provider",
+    fields=_NEW_PROVIDER,
+    get=service.get_provider,
+    update=service.update_provider,
+    model=ProviderPatch,
+    values_of=_provider_values,
+    body_of=_provider_patch,
+    filter_name="providerIds",
+)
+_CATEGORY = _Entry(
+    kind="categories",
+    template="category",
+    what="Category",
+    fields=_NEW_CATEGORY,
+    get=service.get_category,
+    update=service.update_category,
+    model=CategoryPatch,
+    values_of=_category_values,
+    body_of=_category_patch,
+    filter_name="categoryIds",
+)
+
+
+def _entry_page(
+    request: Request,
+    entry: _Entry,
+    row: Any,
+    values: dict[str, str] | None = None,
+    errors: dict[str, list[str]] | None = None,
+) -> Response:
+    return render(
+        request,
+        f"catalog/{entry.template}.html",
+        row=row,
+        values=values or entry.values_of(row),
+        errors=errors or {},
+        saved="saved" in request.query_params and not errors,
+        trainings_url=f"{HOME}/trainings?{entry.filter_name}={row.id}",
+        may_write=may_write(request),
+    )
+
+
+async def _show_entry(request: Request, entry: _Entry) -> Response:
+    entry_id = path_id(request, entry.what)
+    async with request.read() as tx:  # another account's, or no such entry: 404
+        row = await entry.get(tx, request.principal.account_id, entry_id)
+    return _entry_page(request, entry, row)
+
+
+async def _save_entry(request: Request, entry: _Entry) -> Response:
+    """Every field of the form, as the API's merge patch, by the service the API's PATCH calls."""
+    _writer(request)
+    entry_id = path_id(request, entry.what)
+    form = await request.form()
+    values = {name: form_text(form, name) for name in entry.fields}
+    try:
+        patch = entry.model.model_validate(entry.body_of(values))
+        async with request.transaction() as tx:
+            await entry.update(tx, request.actor, entry_id, patch)
+    except REFUSALS as refused:
+        async with request.read() as tx:  # another account's, or no such entry: 404
+            row = await entry.get(tx, request.principal.account_id, entry_id)
+        return _entry_page(request, entry, row, values, field_errors(refused, _messages(request)))
+    return redirect(f"{HOME}/{entry.kind}/{entry_id}?saved")
+
+
+@pages.page("/providers/{id}")
+async def provider(request: Request) -> Response:
+    return await _show_entry(request, _PROVIDER)
+
+
+@pages.form("/providers/{id}")
+async def save_provider(request: Request) -> Response:
+    return await _save_entry(request, _PROVIDER)
+
+
+@pages.page("/categories/{id}")
+async def category(request: Request) -> Response:
+    return await _show_entry(request, _CATEGORY)
+
+
+@pages.form("/categories/{id}")
+async def save_category(request: Request) -> Response:
+    return await _save_entry(request, _CATEGORY)

@@ -14,12 +14,14 @@ from sqlalchemy.dialects.sqlite.aiosqlite import dialect as aiosqlite_dialect
 from talent_training.accounts.tables import Account
 from talent_training.app import TalentTraining
 from talent_training.catalog import repository as catalog
+from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Provider
 from talent_training.db.base import UTCDateTime, utcnow
 from talent_training.db.errors import UniqueViolation
 from talent_training.db.paging import Paged
 from talent_training.db.statements import Query
 from talent_training.realized_trainings import repository as realized
+from talent_training.reports import repository as reports
 
 DIALECTS = [asyncpg_dialect(), aiosqlite_dialect()]
 
@@ -37,8 +39,19 @@ def every_statement() -> list[Query]:
     """Every statement of the code base: module constants, and each shape of every cached list builder."""
     for shape in itertools.product([False, True], repeat=5):
         realized._search(*shape)
+    states = [
+        (),
+        (TrainingState.READY,),
+        (TrainingState.ARCHIVED,),
+        (TrainingState.READY, TrainingState.ARCHIVED),
+    ]
     for shape in itertools.product([False, True], repeat=4):
-        catalog._trainings(*shape)
+        for chosen in states:
+            catalog._trainings(*shape, chosen)
+    for team in (False, True):
+        reports._sums(team)
+        reports._grouping_sums(team)
+        reports._staff(team)
     queries = [o for o in gc.get_objects() if isinstance(o, Query)]
     for paged in (o for o in gc.get_objects() if isinstance(o, Paged)):
         queries += [paged.first, paged.after, paged.before, paged.count, paged.any_before, paged.any_after]

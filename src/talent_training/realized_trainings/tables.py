@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -34,6 +35,20 @@ class RealizedTraining(Base):
         Index("ix_realized_trainings_ends_on", "account_id", "session_ends_on", "id"),
         Index("ix_realized_trainings_attended", "account_id", "has_attended", "id"),
         Index("ix_realized_trainings_session", "account_id", "session_id", "id"),
+        # The reports' (reports/repository.py, migration 0008): a year's attended records and every column
+        # they sum, read from the index alone.
+        Index(
+            "ix_realized_trainings_reports",
+            "account_id",
+            "session_ends_on",
+            "owner_id",
+            "training_id",
+            "duration_hundredths",
+            "cost_hundredths",
+            "cost_currency",
+            postgresql_where=text("has_attended"),
+            sqlite_where=text("has_attended"),
+        ),
         # An amount means nothing without its currency, nor a currency without an amount.
         CheckConstraint("(cost_hundredths IS NULL) = (cost_currency IS NULL)", name="cost_currency"),
         CheckConstraint("cost_hundredths >= 0", name="cost_not_negative"),

@@ -52,9 +52,9 @@ def _signed_in(browser: Browser, console: Console, email: str, locale: str = "en
         locale=locale, bypass_csp=True, viewport={"width": 1280, "height": 900}
     ).new_page()
     page.goto(f"{console.url}/console/sign-in")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    page.locator("input[name=email]").fill(email)  # by name: the labels are in the page's language
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.locator("form button[type=submit]").last.click()
     page.wait_for_url(f"{console.url}/console")
     return page
 

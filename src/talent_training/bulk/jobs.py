@@ -19,7 +19,7 @@ import contextlib
 import logging
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import IO, Any
 
@@ -45,7 +45,7 @@ from talent_training.imports import FileFormat, FileOptions, ImportReport, Progr
 from talent_training.imports.reading import Source
 from talent_training.kit.actor import Actor
 from talent_training.kit.clock import today
-from talent_training.kit.problems import NotFound
+from talent_training.kit.problems import Conflict, NotFound
 from talent_training.realized_trainings.importing import import_realized_trainings
 from talent_training.settings import Settings
 from talent_training.web.logs import REQUEST_ID
@@ -74,16 +74,22 @@ class JobOptions:
     dry_run: bool = False
     create_missing: bool = False  # realized trainings only
     file: FileOptions = field(default_factory=FileOptions)
+    # A clean dry run keeps its file, to be imported by `import_kept` (the console's import wizard); the
+    # API's jobs never set it: their file is dropped once they finish.
+    keep_file: bool = False
 
     def as_json(self) -> dict[str, Any]:
         file_format = self.file.file_format
-        return {
+        stored: dict[str, Any] = {
             "dryRun": self.dry_run,
             "createMissing": self.create_missing,
             "format": file_format.value if file_format else None,
             "encoding": self.file.encoding,
             "separator": self.file.separator,
         }
+        if self.keep_file:
+            stored["keepFile"] = True
+        return stored
 
     @classmethod
     def from_json(cls, stored: dict[str, Any]) -> JobOptions:
@@ -96,6 +102,7 @@ class JobOptions:
                 encoding=stored.get("encoding"),
                 separator=stored.get("separator"),
             ),
+            keep_file=bool(stored.get("keepFile")),
         )
 
 
@@ -203,6 +210,17 @@ _PARTS = Query(
     .where(ImportJobPart.account_id == _ACCOUNT, ImportJobPart.job_id == _ID)
     .order_by(ImportJobPart.sequence)
 )
+# The import of a kept file takes its parts over (a few rows' keys changed, not the file copied).
+_MOVE_PARTS = Query(
+    update(ImportJobPart)
+    .where(ImportJobPart.account_id == _ACCOUNT, ImportJobPart.job_id == _ID)
+    .values(job_id=bindparam("to", type_=Integer))
+)
+_SET_OPTIONS = Query(
+    update(ImportJob)
+    .where(ImportJob.account_id == _ACCOUNT, ImportJob.id == _ID)
+    .values(options=bindparam("options", type_=ImportJob.options.type), updated_at=_NOW)
+)
 _DROP_PARTS = Query(
     delete(ImportJobPart).where(ImportJobPart.account_id == _ACCOUNT, ImportJobPart.job_id == _ID)
 )
@@ -290,7 +308,17 @@ async def enqueue(
     tx: Tx, actor: Actor, kind: str, options: JobOptions, upload: IO[bytes], size: int, request_id: str
 ) -> Any:
     """A queued job holding the file, in `tx`: committed with it, the job is there for every runner."""
-    job = await tx.one(
+    job = await _new_job(tx, actor, kind, options, size, request_id)
+    sequence = 0
+    while chunk := upload.read(PART_BYTES):
+        where = {"account_id": actor.account_id, "id": job.id, "sequence": sequence}
+        await tx.execute(_ADD_PART, {**where, "data": chunk})
+        sequence += 1
+    return job
+
+
+async def _new_job(tx: Tx, actor: Actor, kind: str, options: JobOptions, size: int, request_id: str) -> Any:
+    return await tx.one(
         _ENQUEUE,
         {
             "account_id": actor.account_id,
@@ -302,12 +330,50 @@ async def enqueue(
             "now": utcnow(),
         },
     )
-    sequence = 0
-    while chunk := upload.read(PART_BYTES):
-        where = {"account_id": actor.account_id, "id": job.id, "sequence": sequence}
-        await tx.execute(_ADD_PART, {**where, "data": chunk})
-        sequence += 1
+
+
+def keeps_file(job: Any) -> bool:
+    """Whether the job is a clean dry run whose file is kept for `import_kept` (until it is imported,
+    discarded, or the job forgotten with its parts)."""
+    options = JobOptions.from_json(job.options)
+    done = "importedAs" in job.options or "discarded" in job.options
+    return job.status == SUCCEEDED and options.dry_run and options.keep_file and not done
+
+
+async def import_kept(tx: Tx, actor: Actor, job_id: int, request_id: str) -> Any:
+    """The import of the file a clean dry run kept (its own job, `actor`'s, of the same kind and options, but
+    no dry run): a queued job that takes the file's parts over, in `tx`. The dry run's job notes it
+    (`options.importedAs`). NotFound for another actor's job; Conflict when there is no kept file (not a
+    clean dry run, or imported or discarded already: a second click, or two at once, imports once)."""
+    dry_run = await get(tx, actor.account_id, job_id)
+    if dry_run.actor != actor.name:
+        raise NotFound(f"Import {job_id}")
+    if not keeps_file(dry_run):
+        raise Conflict("This dry run keeps no file to import: upload the file again.")
+    options = replace(JobOptions.from_json(dry_run.options), dry_run=False, keep_file=False)
+    job = await _new_job(tx, actor, dry_run.kind, options, dry_run.size, request_id)
+    where = {"account_id": actor.account_id, "id": job_id}
+    moved = await tx.execute(
+        _MOVE_PARTS, {**where, "to": job.id}
+    )  # a concurrent click waits, then moves none
+    if not moved and dry_run.size:
+        raise Conflict("This dry run keeps no file to import: upload the file again.")
+    noted = {**dry_run.options, "importedAs": job.id}
+    await tx.execute(_SET_OPTIONS, {**where, "options": noted, "now": utcnow()})
     return job
+
+
+async def discard_kept(tx: Tx, actor: Actor, job_id: int) -> None:
+    """Drop the file a dry run of `actor`'s kept (NotFound for another's job)."""
+    job = await get(tx, actor.account_id, job_id)
+    if job.actor != actor.name:
+        raise NotFound(f"Import {job_id}")
+    where = {"account_id": actor.account_id, "id": job_id}
+    await tx.execute(_DROP_PARTS, where)
+    if keeps_file(job):
+        await tx.execute(
+            _SET_OPTIONS, {**where, "options": {**job.options, "discarded": True}, "now": utcnow()}
+        )
 
 
 async def get(tx: Tx, account_id: int, job_id: int) -> Any:
@@ -349,7 +415,8 @@ class JobProgress:
                 "import job %s: already finished by another run, this run's outcome dropped", job.id
             )
         else:
-            await tx.execute(_DROP_PARTS, where)
+            if not (report.accepted and report.dry_run and JobOptions.from_json(job.options).keep_file):
+                await tx.execute(_DROP_PARTS, where)
             logger.info(
                 "import job %s: %s, %s rows, %s recorded", job.id, status, report.rows, report.recorded
             )

@@ -47,20 +47,29 @@ CONTENT_SECURITY_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-# The screens, linked from every page's header and the home page: (address, message key).
-SCREENS = tuple(
-    (PREFIX + path, key)
-    for path, key in (
-        ("/catalog", "screen.catalog"),
-        ("/realized-trainings", "screen.realized"),
-        ("/employees", "screen.employees"),
-        ("/demands", "screen.demands"),
-        ("/sessions", "screen.sessions"),
-        ("/imports", "screen.imports"),
-        ("/reports", "screen.reports"),
-        ("/admin", "screen.admin"),
+# The screens of the menu on every page: (address, message key, the roles it is shown to; None: all). A
+# screen hidden from a role also refuses it (403): hiding is for the menu's sake, not the protection.
+_EVERYONE = None
+SCREENS: tuple[tuple[str, str, frozenset[str] | None], ...] = tuple(
+    (PREFIX + path, key, roles)
+    for path, key, roles in (
+        ("/catalog", "screen.catalog", _EVERYONE),
+        ("/realized-trainings", "screen.realized", _EVERYONE),
+        ("/employees", "screen.employees", _EVERYONE),
+        ("/demands", "screen.demands", _EVERYONE),
+        ("/sessions", "screen.sessions", _EVERYONE),
+        ("/imports", "screen.imports", frozenset({"hr-admin"})),
+        ("/reports", "screen.reports", _EVERYONE),
+        ("/admin", "screen.admin", frozenset({"hr-admin"})),
     )
 )
+
+
+def screens_of(role: str | None) -> list[tuple[str, str]]:
+    """The menu of a user of that role: (address, message key)."""
+    return [(address, key) for address, key, roles in SCREENS if roles is None or role in roles]
+
+
 # The headers of an error worth passing on to a browser (a 405's Allow, a 429's Retry-After, ...).
 _KEPT = frozenset(
     ("allow", "retry-after", "ratelimit-limit", "ratelimit-remaining", "ratelimit-reset", "ratelimit-policy")
@@ -125,7 +134,7 @@ def render(
         "lang": language,
         "languages": _switches(request),
         "user": principal,
-        "screens": SCREENS,
+        "screens": screens_of(getattr(principal, "role", None)),
         "here": request.url.path,
         "static": static,
         "session_csrf": session_csrf(token) if principal is not None and token else "",

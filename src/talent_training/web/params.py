@@ -96,7 +96,7 @@ def _is_json_media_type(content_type: str) -> bool:
 async def read_body(request: Request, max_bytes: int) -> bytes:
     """The whole body, refused (413) as soon as it is known to exceed `max_bytes`. Read once: every later
     read of the request's body gets the same bytes (Starlette keeps them)."""
-    body = b"".join([chunk async for chunk in _limited(request, max_bytes)])
+    body = b"".join([chunk async for chunk in limited_body(request, max_bytes)])
     request._body = body  # what Starlette's own `body()` keeps, so that `stream()` replays it
     return body
 
@@ -186,7 +186,7 @@ async def read_upload(request: Request, max_bytes: int) -> Upload:
     return upload
 
 
-async def _limited(request: Request, max_bytes: int) -> AsyncGenerator[bytes, None]:
+async def limited_body(request: Request, max_bytes: int) -> AsyncGenerator[bytes, None]:
     """The body's chunks, refused (413) as soon as it is known to exceed `max_bytes`: by its declared length
     before anything is read, else when the bytes read go past it."""
     declared = request.headers.get("content-length")
@@ -205,7 +205,7 @@ async def _raw_upload(request: Request, max_bytes: int, media_type: str) -> Uplo
     digest = hashlib.sha256()
     size = 0
     try:
-        async for chunk in _limited(request, max_bytes):
+        async for chunk in limited_body(request, max_bytes):
             digest.update(chunk)
             size += len(chunk)
             if getattr(spool, "_rolled", True):  # on disk: written off the event loop, as Starlette does
@@ -220,7 +220,7 @@ async def _raw_upload(request: Request, max_bytes: int, media_type: str) -> Uplo
 
 
 async def _form_upload(request: Request, max_bytes: int) -> Upload:
-    parser = MultiPartParser(request.headers, _limited(request, max_bytes), max_files=1, max_fields=10)
+    parser = MultiPartParser(request.headers, limited_body(request, max_bytes), max_files=1, max_fields=10)
     try:
         form = await parser.parse()
     except MultiPartException as error:

@@ -310,6 +310,19 @@ async def training_state(tx: Tx, account_id: int, training_id: int) -> str | Non
     return state
 
 
+_OWNERS = Query(
+    select(TrainingDemand.id, TrainingDemand.owner_id).where(
+        TrainingDemand.account_id == ACCOUNT, any_of(TrainingDemand.id, "ids")
+    )
+)
+
+
+async def owners(tx: Tx, account_id: int, demand_ids: list[int]) -> dict[int, int]:
+    """The owner of each listed demand of the account (a demand that is not there is left out)."""
+    rows = await tx.all(_OWNERS, {"account_id": account_id, "ids": demand_ids})
+    return {row.id: row.owner_id for row in rows}
+
+
 async def plan_exists(tx: Tx, account_id: int, plan_id: int) -> bool:
     return await tx.one(_PLAN_EXISTS, {"account_id": account_id, "id": plan_id}) is not None
 

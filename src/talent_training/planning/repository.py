@@ -97,6 +97,9 @@ class SessionFilters:
     training_ids: list[int] | None = None
     plan_ids: list[int] | None = None
     statuses: tuple[SessionStatus, ...] | None = None  # in the enum's order: one list shape per set
+    # Sessions with at least one day from `first` to `last` (inclusive): the console's month calendar. The API
+    # has no such filter (nothing sets it there).
+    overlapping: tuple[date, date] | None = None
 
 
 # What each status reads, in SQL: an open session's by its dates against today (a bound parameter), so that
@@ -119,7 +122,9 @@ _READS: dict[SessionStatus, Any] = {
 
 
 @cache
-def _sessions(trainings: bool, plans: bool, statuses: tuple[SessionStatus, ...] | None) -> Paged:
+def _sessions(
+    trainings: bool, plans: bool, statuses: tuple[SessionStatus, ...] | None, overlapping: bool = False
+) -> Paged:
     conditions = [TrainingSession.account_id == ACCOUNT]
     if trainings:
         conditions.append(any_of(TrainingSession.training_id, "training_ids"))
@@ -127,6 +132,9 @@ def _sessions(trainings: bool, plans: bool, statuses: tuple[SessionStatus, ...] 
         conditions.append(any_of(TrainingSession.plan_id, "plan_ids"))
     if statuses is not None:
         conditions.append(or_(*(_READS[status] for status in statuses)))
+    if overlapping:
+        conditions.append(TrainingSession.start_on <= bindparam("last", type_=Date))
+        conditions.append(TrainingSession.end_on >= bindparam("first", type_=Date))
     return Paged(
         _WITH_TRAINING.where(*conditions),
         TrainingSession.id,
@@ -137,12 +145,20 @@ def _sessions(trainings: bool, plans: bool, statuses: tuple[SessionStatus, ...] 
 async def list_sessions(
     tx: Tx, account_id: int, filters: SessionFilters, today: date, request: PageRequest
 ) -> Page[Any]:
-    paged = _sessions(filters.training_ids is not None, filters.plan_ids is not None, filters.statuses)
+    paged = _sessions(
+        filters.training_ids is not None,
+        filters.plan_ids is not None,
+        filters.statuses,
+        filters.overlapping is not None,
+    )
+    first, last = filters.overlapping or (None, None)
     params = {
         "account_id": account_id,
         "training_ids": filters.training_ids,
         "plan_ids": filters.plan_ids,
         "today": today,
+        "first": first,
+        "last": last,
     }
     return await paginate(tx, paged, params, request)
 

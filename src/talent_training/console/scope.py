@@ -43,6 +43,10 @@ async def team(tx: Tx, request: Request) -> list[int] | None:
 
 async def check_in_team(tx: Tx, request: Request, employee_id: int, what: str) -> None:
     """404 (`what` was not found) unless the user may see this employee's things."""
-    members = await team(tx, request)
-    if members is not None and employee_id not in members:
+    user = principal(request)
+    if user.role != UserRole.MANAGER.value:
+        return
+    if user.employee_id is None or not await directory.in_team(
+        tx, user.account_id, user.employee_id, employee_id
+    ):
         raise NotFound(what)

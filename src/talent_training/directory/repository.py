@@ -310,8 +310,10 @@ async def update_employee(tx: Tx, values: dict[str, Any]) -> None:
 # A manager's team: the employees they manage, directly or through the managers below them (a recursive
 # walk down the directory's `manager_id`; `ix_employees_manager` keeps each step an index read).
 _below = Employee.__table__.alias("below")
-_team = select(Employee.id).where(Employee.account_id == ACCOUNT, Employee.manager_id == ID).cte(
-    "team", recursive=True
+_team = (
+    select(Employee.id)
+    .where(Employee.account_id == ACCOUNT, Employee.manager_id == ID)
+    .cte("team", recursive=True)
 )
 _team = _team.union(
     select(_below.c.id).where(_below.c.account_id == ACCOUNT, _below.c.manager_id == _team.c.id)
@@ -322,3 +324,24 @@ _TEAM = Query(select(_team.c.id).order_by(_team.c.id))
 async def team_of(tx: Tx, account_id: int, manager_id: int) -> list[int]:
     """The ids of the employees under the manager, at any depth (not the manager's own)."""
     return [row.id for row in await tx.all(_TEAM, {"account_id": account_id, "id": manager_id})]
+
+
+# Whether one employee is in a manager's team: a walk up from the employee (a chain of command is a few
+# levels deep), rather than down the manager's whole team (50,000 people for the head of the company).
+_EMPLOYEE_ID = bindparam("employee_id", type_=Integer)
+_up = Employee.__table__.alias("up")
+_managers = (
+    select(Employee.manager_id)
+    .where(Employee.account_id == ACCOUNT, Employee.id == _EMPLOYEE_ID)
+    .cte("managers", recursive=True)
+)
+_managers = _managers.union(
+    select(_up.c.manager_id).where(_up.c.account_id == ACCOUNT, _up.c.id == _managers.c.manager_id)
+)
+_IN_TEAM = Query(select(exists().where(_managers.c.manager_id == ID).label("found")))
+
+
+async def in_team(tx: Tx, account_id: int, manager_id: int, employee_id: int) -> bool:
+    """Whether the employee is under the manager, at any depth."""
+    row = await tx.one(_IN_TEAM, {"account_id": account_id, "id": manager_id, "employee_id": employee_id})
+    return bool(row.found)

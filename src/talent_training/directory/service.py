@@ -219,3 +219,8 @@ async def list_employees(
 async def team_of(tx: Tx, account_id: int, manager_id: int) -> list[int]:
     """Who a manager manages: every employee below them in the directory, at any depth."""
     return await repository.team_of(tx, account_id, manager_id)
+
+
+async def in_team(tx: Tx, account_id: int, manager_id: int, employee_id: int) -> bool:
+    """Whether the employee is below the manager in the directory, at any depth."""
+    return await repository.in_team(tx, account_id, manager_id, employee_id)

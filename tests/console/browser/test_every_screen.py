@@ -115,7 +115,12 @@ def test_no_screen_has_a_serious_accessibility_violation(
     assert len(scanned) > len(screens_of(role)), (
         scanned
     )  # the home page and every entry of the menu, at least
-    assert {address: found for address, found in problems.items() if found} == {}
+    found = [
+        f"{address}: {v['id']} ({v['impact']}) {v['help']}: {v['nodes']}"
+        for address, vs in problems.items()
+        for v in vs
+    ]
+    assert not found, "\n".join(found)
 
 
 def _file_name(address: str) -> str:

@@ -191,11 +191,17 @@ class ApiKeyGuard:
         )
 
 
-async def revoke_everywhere(database: Database, key: str, *, by: str, patience_s: float = 5) -> str | None:
-    """Revoke a key (by id or prefix) and return once every serving process has forgotten it, so that every
-    request sent afterwards is refused. The key's prefix, or None when there is no such active key."""
+async def revoke_everywhere(
+    database: Database, key: str, *, by: str, account_id: int | None = None, patience_s: float = 5
+) -> str | None:
+    """Revoke a key (by id or prefix; of `account_id` only, when given) and return once every serving
+    process has forgotten it, so that every request sent afterwards is refused. The key's prefix, or None
+    when there is no such active key."""
     return await forget_everywhere(
-        database, lambda tx: revoke_api_key(tx, key, by=by), lambda prefix: prefix, patience_s=patience_s
+        database,
+        lambda tx: revoke_api_key(tx, key, by=by, account_id=account_id),
+        lambda prefix: prefix,
+        patience_s=patience_s,
     )
 
 

@@ -13,6 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Integer, String, bindparam, insert, or_, select, update
 
@@ -22,9 +23,12 @@ from talent_training.audit.service import Action
 from talent_training.db.base import UTCDateTime, utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import UniqueViolation
+from talent_training.db.paging import Paged, paginate
 from talent_training.db.statements import Query
 from talent_training.kit.actor import Actor
-from talent_training.kit.types import INT32_MAX, int32_digits
+from talent_training.kit.paging import Page, PageRequest
+from talent_training.kit.problems import RuleViolation
+from talent_training.kit.types import INT32_MAX, int32_digits, storable_text
 
 KEY_PREFIX = "tt"
 LABEL_MAX = 100  # key names and account names, as the columns allow
@@ -91,21 +95,22 @@ _NEW_KEY = Query(
     )
     .returning(ApiKey.id)
 )
-_KEYS = Query(
-    select(
-        ApiKey.id,
-        ApiKey.name,
-        Account.name.label("account"),
-        ApiKey.role,
-        ApiKey.prefix,
-        ApiKey.created_at,
-        ApiKey.revoked_at,
-        ApiKey.expires_at,
-        ApiKey.last_used_at,
-    )
-    .join(Account, Account.id == ApiKey.account_id)
-    .order_by(ApiKey.id)
-)
+_KEY_INFO = select(
+    ApiKey.id,
+    ApiKey.name,
+    Account.name.label("account"),
+    ApiKey.role,
+    ApiKey.prefix,
+    ApiKey.created_at,
+    ApiKey.revoked_at,
+    ApiKey.expires_at,
+    ApiKey.last_used_at,
+).join(Account, Account.id == ApiKey.account_id)
+_KEYS = Query(_KEY_INFO.order_by(ApiKey.id))
+# The console's pages of an account's keys still in use (not revoked), by id.
+_IN_USE = (ApiKey.account_id == bindparam("account_id", type_=Integer), ApiKey.revoked_at.is_(None))
+_ACCOUNT_KEYS = Paged(_KEY_INFO.where(*_IN_USE), ApiKey.id, base=select(ApiKey.id).where(*_IN_USE))
+_ACCOUNT_KEY = Query(_KEY_INFO.where(*_IN_USE, ApiKey.id == bindparam("key_id", type_=Integer)))
 _THE_KEY = or_(
     ApiKey.id == bindparam("key_id", type_=Integer), ApiKey.prefix == bindparam("prefix", type_=String)
 )
@@ -209,6 +214,30 @@ async def _issue(
     return IssuedKey(key_id, account, role, prefix, f"{KEY_PREFIX}_{prefix}_{secret}", expires_at)
 
 
+async def issue_account_key(
+    tx: Tx, account_id: int, *, name: str, role: str, expires_in: timedelta | None, by: str
+) -> IssuedKey:
+    """A key in an existing account (the console's, where the account is the signed-in user's); the token
+    exists only in the return value. RuleViolation naming `name` or `role` for a bad value."""
+    label = name.strip()
+    if not label:
+        raise RuleViolation("name", "must not be blank")
+    if len(label) > LABEL_MAX:
+        raise RuleViolation("name", f"must be at most {LABEL_MAX} characters long")
+    try:
+        storable_text(label)
+    except ValueError as error:
+        raise RuleViolation("name", str(error)) from None
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise RuleViolation("role", "must be read or write") from None
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise RuleViolation("expiresIn", "must be a positive duration")
+    account = await tx.value(_ACCOUNT_NAME, {"account_id": account_id})
+    return await _issue(tx, account_id, str(account), label, chosen, expires_in, Actor(account_id, by))
+
+
 async def find_active_key(tx: Tx, prefix: str) -> StoredKey | None:
     row = await tx.one(_ACTIVE_KEY, {"prefix": prefix})
     if row is None:
@@ -217,20 +246,33 @@ async def find_active_key(tx: Tx, prefix: str) -> StoredKey | None:
 
 
 async def list_api_keys(tx: Tx) -> list[KeyInfo]:
-    return [
-        KeyInfo(
-            row.id,
-            row.name,
-            row.account,
-            Role(row.role),
-            row.prefix,
-            row.created_at,
-            row.revoked_at,
-            row.expires_at,
-            row.last_used_at,
-        )
-        for row in await tx.all(_KEYS)
-    ]
+    return [_key_info(row) for row in await tx.all(_KEYS)]
+
+
+async def account_keys(tx: Tx, account_id: int, request: PageRequest) -> Page[KeyInfo]:
+    """A page of the account's keys that are not revoked (expired ones included), never a secret."""
+    found = await paginate(tx, _ACCOUNT_KEYS, {"account_id": account_id}, request)
+    return Page([_key_info(row) for row in found.items], found.prev, found.next, found.count)
+
+
+async def account_key(tx: Tx, account_id: int, key_id: int) -> KeyInfo | None:
+    """The account's key, unless revoked; None for another account's."""
+    row = await tx.one(_ACCOUNT_KEY, {"account_id": account_id, "key_id": key_id})
+    return None if row is None else _key_info(row)
+
+
+def _key_info(row: Any) -> KeyInfo:
+    return KeyInfo(
+        row.id,
+        row.name,
+        row.account,
+        Role(row.role),
+        row.prefix,
+        row.created_at,
+        row.revoked_at,
+        row.expires_at,
+        row.last_used_at,
+    )
 
 
 def _by_id_or_prefix(key: str) -> dict[str, object]:
@@ -238,10 +280,11 @@ def _by_id_or_prefix(key: str) -> dict[str, object]:
     return {"key_id": int(key) if is_id else None, "prefix": None if is_id else key}
 
 
-async def revoke_api_key(tx: Tx, key: str, *, by: str) -> str | None:
-    """Revoke by id or by prefix; the key's prefix, or None when no such active key exists."""
+async def revoke_api_key(tx: Tx, key: str, *, by: str, account_id: int | None = None) -> str | None:
+    """Revoke by id or by prefix; the key's prefix, or None when no such active key exists (in `account_id`,
+    when given: the console revokes only its user's account's keys)."""
     found = await tx.one(_ACTIVE_NAMED, _by_id_or_prefix(key))
-    if found is None:
+    if found is None or (account_id is not None and found.account_id != account_id):
         return None
     now = utcnow()
     if await tx.one(_REVOKE, {"key_id": found.id, "now": now}) is None:

@@ -44,8 +44,11 @@ async def record(tx: Tx, values: dict[str, Any]) -> None:
     await tx.execute(_RECORD, values)
 
 
+NEWEST_FIRST = "newest"  # the name of the console's order in its cursors: the API's (oldest first) has none
+
+
 @cache
-def _events(resource_type: bool, resource_id: bool, actor: bool, since: bool) -> Paged:
+def _events(resource_type: bool, resource_id: bool, actor: bool, since: bool, newest_first: bool) -> Paged:
     conditions = [AuditEvent.account_id == ACCOUNT]
     if resource_type:
         conditions.append(AuditEvent.resource_type == bindparam("resource_type", type_=String))
@@ -56,7 +59,11 @@ def _events(resource_type: bool, resource_id: bool, actor: bool, since: bool) ->
     if since:
         conditions.append(AuditEvent.occurred_at >= bindparam("since", type_=UTCDateTime))
     return Paged(
-        select(*_EVENT).where(*conditions), AuditEvent.id, base=select(AuditEvent.id).where(*conditions)
+        select(*_EVENT).where(*conditions),
+        AuditEvent.id,
+        base=select(AuditEvent.id).where(*conditions),
+        descending=newest_first,
+        name=NEWEST_FIRST if newest_first else "",
     )
 
 
@@ -69,8 +76,13 @@ async def search(
     resource_id: int | None,
     actor: str | None,
     since: datetime | None,
+    newest_first: bool = False,
 ) -> Page[Any]:
-    paged = _events(resource_type is not None, resource_id is not None, actor is not None, since is not None)
+    """A page of the account's events, oldest first (the API's order), or newest first (the console's: a
+    cursor of one order is refused by the other)."""
+    paged = _events(
+        resource_type is not None, resource_id is not None, actor is not None, since is not None, newest_first
+    )
     params = {
         "account_id": account_id,
         "resource_type": resource_type,

@@ -60,7 +60,7 @@ SCREENS: tuple[tuple[str, str, frozenset[str] | None], ...] = tuple(
         ("/sessions", "screen.sessions", _EVERYONE),
         ("/imports", "screen.imports", frozenset({"hr-admin"})),
         ("/reports", "screen.reports", _EVERYONE),
-        ("/admin", "screen.admin", frozenset({"hr-admin"})),
+        ("/admin", "screen.admin", frozenset({"hr-admin", "auditor"})),
     )
 )
 

@@ -9,7 +9,9 @@ from sqlalchemy import Integer, String, and_, bindparam, delete, insert, null, o
 
 from talent_training.db.base import UTCDateTime
 from talent_training.db.database import Tx
+from talent_training.db.paging import Paged, paginate
 from talent_training.db.statements import Query
+from talent_training.kit.paging import Page, PageRequest
 from talent_training.users.tables import PasswordReset, User, UserSession, accounts
 
 _NOW = bindparam("now", type_=UTCDateTime)
@@ -56,6 +58,27 @@ _LISTED = select(
 _USERS = Query(_LISTED.order_by(accounts.c.name, User.email_folded))
 _USERS_OF = Query(_LISTED.where(User.account_id == _ACCOUNT_ID).order_by(User.email_folded))
 _USER_LISTED = Query(_LISTED.where(User.email_folded == bindparam("email_folded", type_=String)))
+_OF_ACCOUNT = User.account_id == _ACCOUNT_ID
+# The console's pages of an account's users, by id (the order they were created in).
+_USERS_PAGED = Paged(_LISTED.where(_OF_ACCOUNT), User.id, base=select(User.id).where(_OF_ACCOUNT))
+_USER_IN_ACCOUNT = Query(_LISTED.where(_OF_ACCOUNT, User.id == _USER_ID))
+# Every HR administrator of the account, locked until the transaction ends (PostgreSQL; SQLite serialises
+# writes anyway): of two demotions at once, the second sees the first's outcome, so one administrator stays.
+_HR_ADMINS = Query(
+    select(User.id)
+    .where(_OF_ACCOUNT, User.role == bindparam("role", type_=String))
+    .order_by(User.id)
+    .with_for_update()
+)
+_SET_ROLE = Query(
+    update(User)
+    .where(_OF_ACCOUNT, User.id == _USER_ID)
+    .values(
+        role=bindparam("role", type_=String),
+        employee_id=bindparam("employee_id", type_=Integer),
+        updated_at=_NOW,
+    )
+)
 _SET_PASSWORD = Query(
     update(User)
     .where(User.account_id == _ACCOUNT_ID, User.id == _USER_ID)
@@ -176,6 +199,31 @@ async def users(tx: Tx, account_id: int | None) -> list[Any]:
 
 async def listed_user(tx: Tx, email_folded: str) -> Any:
     return await tx.one(_USER_LISTED, {"email_folded": email_folded})
+
+
+async def users_page(tx: Tx, account_id: int, request: PageRequest) -> Page[Any]:
+    return await paginate(tx, _USERS_PAGED, {"account_id": account_id}, request)
+
+
+async def user_in_account(tx: Tx, account_id: int, user_id: int) -> Any:
+    return await tx.one(_USER_IN_ACCOUNT, {"account_id": account_id, "user_id": user_id})
+
+
+async def locked_users_with_role(tx: Tx, account_id: int, role: str) -> list[int]:
+    return [int(row.id) for row in await tx.all(_HR_ADMINS, {"account_id": account_id, "role": role})]
+
+
+async def set_role(
+    tx: Tx, account_id: int, user_id: int, role: str, employee_id: int | None, now: datetime
+) -> None:
+    values = {
+        "account_id": account_id,
+        "user_id": user_id,
+        "role": role,
+        "employee_id": employee_id,
+        "now": now,
+    }
+    await tx.execute(_SET_ROLE, values)
 
 
 async def set_password_hash(tx: Tx, account_id: int, user_id: int, password_hash: str, now: datetime) -> None:

@@ -21,6 +21,7 @@ from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import ReferenceViolation, UniqueViolation
 from talent_training.kit.actor import Actor
+from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
 from talent_training.kit.types import INT32_MAX, storable_text
 from talent_training.users import passwords, repository
@@ -99,10 +100,7 @@ async def create_user(
     email = _email(email)
     name = _name(name)
     chosen = _role(role)
-    if employee_id is not None and not 1 <= employee_id <= INT32_MAX:
-        raise RuleViolation("employee", f"must be an employee id, 1 to {INT32_MAX}")
-    if chosen is UserRole.MANAGER and employee_id is None:
-        raise RuleViolation("employee", "a manager sees their team: give the id of their own employee record")
+    _check_employee(chosen, employee_id)
     if password is not None:
         passwords.check(password)
     folded = fold_email(email)
@@ -151,6 +149,52 @@ async def list_users(tx: Tx, account: str | int | None = None) -> list[UserInfo]
         if account_id is not None and not await repository.account_exists(tx, account_id):
             raise RuleViolation("account", f"there is no account {account_id}")
     return [_info(row) for row in await repository.users(tx, account_id)]
+
+
+async def users_page(tx: Tx, account_id: int, request: PageRequest) -> Page[UserInfo]:
+    """A page of the account's users, in the order they were created (the console's list)."""
+    found = await repository.users_page(tx, account_id, request)
+    return Page([_info(row) for row in found.items], found.prev, found.next, found.count)
+
+
+async def get_user(tx: Tx, account_id: int, user_id: int) -> UserInfo:
+    """The account's user; NotFound for another account's, as for no user at all."""
+    row = await repository.user_in_account(tx, account_id, user_id)
+    if row is None:
+        raise NotFound(f"User {user_id}")
+    return _info(row)
+
+
+async def change_role(
+    tx: Tx, actor: Actor, user_id: int, *, role: str, employee_id: int | None, now: datetime | None = None
+) -> dict[str, list[Any]]:
+    """Give a user of the actor's account another role, or link them to another employee (a manager must
+    be linked). Takes effect on their next request: a session reads its user's role every time. What
+    changed (nothing: no audit event). RuleViolation naming `role` or `employee`; NotFound for a user of
+    another account. The account keeps at least one HR administrator, or no one could manage it."""
+    user = await get_user(tx, actor.account_id, user_id)
+    chosen = _role(role)
+    _check_employee(chosen, employee_id)
+    if user.role == UserRole.HR_ADMIN.value and chosen is not UserRole.HR_ADMIN:
+        admins = await repository.locked_users_with_role(tx, actor.account_id, UserRole.HR_ADMIN.value)
+        if admins == [user.id]:
+            raise RuleViolation(
+                "role", "the account's last HR administrator keeps that role: make another user one first"
+            )
+    changes = audit.changed(
+        {"role": user.role, "employeeId": user.employee_id}, {"role": chosen.value, "employeeId": employee_id}
+    )
+    if not changes:
+        return changes
+    try:
+        async with tx.savepoint():
+            await repository.set_role(
+                tx, actor.account_id, user.id, chosen.value, employee_id, now or utcnow()
+            )
+    except ReferenceViolation:
+        raise RuleViolation("employee", f"there is no employee {employee_id} in this account") from None
+    await audit.record(tx, actor, RESOURCE, user.id, Action.UPDATE, changes)
+    return changes
 
 
 async def find_user(tx: Tx, email: str) -> UserInfo | None:
@@ -302,6 +346,13 @@ def _role(value: str) -> UserRole:
         return UserRole(value)
     except ValueError:
         raise RuleViolation("role", f"must be one of {', '.join(UserRole)}") from None
+
+
+def _check_employee(role: UserRole, employee_id: int | None) -> None:
+    if employee_id is not None and not 1 <= employee_id <= INT32_MAX:
+        raise RuleViolation("employee", f"must be an employee id, 1 to {INT32_MAX}")
+    if role is UserRole.MANAGER and employee_id is None:
+        raise RuleViolation("employee", "a manager sees their team: give the id of their own employee record")
 
 
 def _storable(field: str, value: str) -> str:

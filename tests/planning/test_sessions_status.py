@@ -22,6 +22,7 @@ from tests.planning.helpers import (
     patch_session,
     set_registered,
 )
+from tests.training_demands.helpers import demand_url, make_world, registered_demand
 
 D = date.fromisoformat
 
@@ -151,6 +152,43 @@ async def test_a_session_that_has_not_ended_cannot_be_closed(
 
     assert day(end) in body["detail"]
     assert await status_of(client, opened["id"]) == opened["status"]
+
+
+@pytest.mark.parametrize(("start", "end"), [(1, 1), (-1, 1), (0, 1), (10, 12)])
+async def test_a_draft_that_has_not_ended_cannot_be_closed(
+    client: httpx.AsyncClient, refs: tuple[int, int], start: int, end: int
+) -> None:
+    draft = await create_session(client, *refs, startOn=day(start), endOn=day(end))
+
+    body = assert_problem(await patch_session(client, draft["id"], {"status": "Closed"}), 409, "status")
+
+    assert day(end) in body["detail"]
+    assert await status_of(client, draft["id"]) == "Draft"
+
+
+async def test_real_registrations_keep_a_session_published_and_its_seats(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world(client, capacity=5)
+    session_id = world.session["id"]
+    demands = [await registered_demand(client, world) for _ in range(2)]
+    assert (await client.get(f"{SESSIONS}/{session_id}")).json()["registeredCount"] == 2
+
+    draft = assert_problem(await patch_session(client, session_id, {"status": "Draft"}), 409, "status")
+    assert "2 registered" in draft["detail"]
+    assert_problem(await patch_session(client, session_id, {"capacity": 1}), 409, "capacity")
+    after = (await client.get(f"{SESSIONS}/{session_id}")).json()
+    assert (after["status"], after["capacity"], after["registeredCount"]) == ("Finished", 5, 2)
+
+    full = await patch_session(client, session_id, {"capacity": 2})
+    assert full.status_code == 200, full.text
+    assert full.json()["capacity"] == 2
+    for demand in demands:
+        response = await client.post(demand_url(demand["id"], "unregister"))
+        assert response.status_code == 200, response.text
+    back = await patch_session(client, session_id, {"status": "Draft"})
+    assert back.status_code == 200, back.text
+    assert (back.json()["status"], back.json()["registeredCount"]) == ("Draft", 0)
 
 
 async def test_closing_judges_the_dates_sent_with_it(

@@ -2,7 +2,8 @@
 sort, the deprecation headers, and accounts kept apart.
 
 Records of a session (`sessionId`, `trainingDemandId`, `hasAttended: false`) are written by the workflow's
-attendance; here they are inserted straight into the database, as that workflow would record them."""
+attendance; here most are inserted straight into the database, as that workflow would record them, and one
+test takes a session's attendance through the API and lists what it recorded."""
 
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ from tests.factories import (
     create_realized_training,
     create_training,
 )
+from tests.training_demands.helpers import SESSIONS, make_world, registered_demand
 
 V1 = f"{PREFIX}/v1/realized-trainings"
 ALL_ROOT = "count,prev,next"
@@ -319,6 +321,45 @@ async def test_session_records_show_their_demand_and_absence(
     assert items[records["s10"]]["hasAttended"] is True
     assert items[records["s10_absent"]]["trainingDemandId"] == 101
     assert items[records["s10_absent"]]["hasAttended"] is False
+
+
+async def test_the_records_of_an_attendance_sheet_are_listed_with_their_session_and_demand(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world(client)
+    present = await registered_demand(client, world)
+    absent = await registered_demand(client, world)
+    other = await create_realized_training(client, world.training["id"])  # not of the session
+    session_id = world.session["id"]
+    sheet = {
+        "items": [
+            {"demandId": present["id"], "hasAttended": True},
+            {"demandId": absent["id"], "hasAttended": False},
+        ]
+    }
+    response = await client.post(f"{SESSIONS}/{session_id}/attendance", json=sheet)
+    assert response.status_code == 200, response.text
+    recorded = {item["trainingDemandId"]: item["id"] for item in response.json()["items"]}
+
+    page = await get_v1(client, {"sessionId": str(session_id), "fields.root": "count"})
+
+    assert page["count"] == 2
+    items = {item["trainingDemandId"]: item for item in page["items"]}
+    assert items.keys() == {present["id"], absent["id"]}
+    for demand, attended in ((present, True), (absent, False)):
+        item = items[demand["id"]]
+        assert item["id"] == recorded[demand["id"]]
+        assert item["hasAttended"] is attended
+        assert item["ownerId"] == demand["owner"]["id"]
+        assert item["trainingId"] == world.training["id"]
+        assert (item["sessionStartOn"], item["sessionEndOn"]) == (
+            world.session["startOn"],
+            world.session["endOn"],
+        )
+        assert item["sessionDurationInHours"] == 14
+    assert other["id"] not in {item["id"] for item in page["items"]}
+    absences = await get_v1(client, {"sessionId": str(session_id), "hasAttended": "false"})
+    assert [item["trainingDemandId"] for item in absences["items"]] == [absent["id"]]
 
 
 @pytest.mark.parametrize(

@@ -76,8 +76,13 @@ async def test_a_realized_demand_is_final(client: httpx.AsyncClient, world: Worl
         ("unregister", None),
         ("refuse", {"reason": "late"}),
         ("prioritization", {"level": "Low"}),
+        ("accept", {"planId": world.plan["id"]}),
+        ("register", {"sessionId": world.session["id"]}),
     ]:
-        assert_problem(await client.post(demand_url(demand["id"], action), json=body), 409)
+        problem = assert_problem(await client.post(demand_url(demand["id"], action), json=body), 409)
+        assert "Realized" in problem["detail"], action
+    realized = await ok(await client.get(demand_url(demand["id"])))
+    assert realized["state"] == "Realized" and realized["session"]["id"] == world.session["id"]
 
 
 async def test_confirming_twice_is_409_and_records_nothing_more(
@@ -285,3 +290,88 @@ async def test_an_absent_employee_cannot_be_registered_on_that_session_again(
     problem = assert_problem(again, 409, "sessionId")
     assert "already has a realized training" in problem["detail"]
     assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Requested"
+
+
+async def test_another_accounts_session_is_404_and_its_demands_are_400(
+    client: httpx.AsyncClient, stranger: httpx.AsyncClient, world: World
+) -> None:
+    mine = await registered_demand(client, world)
+    their_world = await make_world(stranger)
+    theirs = await registered_demand(stranger, their_world)
+    their_sheet = f"{SESSIONS}/{their_world.session['id']}/attendance"
+
+    # Their session, with my demand or theirs: it does not exist for me.
+    for demand_id in (mine["id"], theirs["id"]):
+        body = {"items": [{"demandId": demand_id, "hasAttended": True}]}
+        assert_problem(await client.post(their_sheet, json=body), 404)
+    # My session, naming their demand: a demand I cannot refer to.
+    body = {
+        "items": [
+            {"demandId": mine["id"], "hasAttended": True},
+            {"demandId": theirs["id"], "hasAttended": True},
+        ]
+    }
+    assert_problem(await client.post(sheet_url(world), json=body), 400, "items.1.demandId")
+
+    assert await count(client, REALIZED) == 0
+    assert await count(stranger, REALIZED) == 0
+    assert (await ok(await client.get(demand_url(mine["id"]))))["state"] == "Registered"
+    assert (await ok(await stranger.get(demand_url(theirs["id"]))))["state"] == "Registered"
+
+
+async def test_a_sheet_of_500_demands_is_taken_at_once(client: httpx.AsyncClient) -> None:
+    world = await make_world(client)
+    demands = [await registered_demand(client, world) for _ in range(500)]
+    items = [{"demandId": d["id"], "hasAttended": n % 2 == 0} for n, d in enumerate(demands)]
+
+    recorded = (await ok(await client.post(sheet_url(world), json={"items": items})))["items"]
+
+    assert len(recorded) == 500
+    assert [r["trainingDemandId"] for r in recorded] == sorted(d["id"] for d in demands)
+    assert await count(client, REALIZED, hasAttended="true") == 250
+    assert await count(client, REALIZED, hasAttended="false") == 250
+
+
+async def test_attendance_is_taken_on_the_last_day_of_the_session(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    session = await create_session(
+        client,
+        world.training["id"],
+        world.plan["id"],
+        startOn=(today() - timedelta(days=1)).isoformat(),
+        endOn=today().isoformat(),
+    )
+    demand = await new_demand(client, world)
+    await ok(await client.post(demand_url(demand["id"], "register"), json={"sessionId": session["id"]}))
+
+    url = f"{SESSIONS}/{session['id']}/attendance"
+    recorded = await ok(
+        await client.post(url, json={"items": [{"demandId": demand["id"], "hasAttended": True}]})
+    )
+
+    assert [(r["trainingDemandId"], r["sessionEndsOn"]) for r in recorded["items"]] == [
+        (demand["id"], today().isoformat())
+    ]
+    assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Realized"
+
+
+async def test_a_refused_demand_on_the_sheet_is_409_naming_invalid_and_nothing_is_written(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    registered = await registered_demand(client, world)
+    refused = await new_demand(client, world)
+    await ok(await client.post(demand_url(refused["id"], "refuse"), json={"reason": "No budget."}))
+    body = {
+        "items": [
+            {"demandId": registered["id"], "hasAttended": True},
+            {"demandId": refused["id"], "hasAttended": True},
+        ]
+    }
+
+    problem = assert_problem(await client.post(sheet_url(world), json=body), 409, "items.1.demandId")
+
+    assert "Invalid" in problem["detail"]
+    assert await count(client, REALIZED) == 0
+    assert (await ok(await client.get(demand_url(registered["id"]))))["state"] == "Registered"
+    assert (await ok(await client.get(demand_url(refused["id"]))))["state"] == "Invalid"

@@ -127,6 +127,28 @@ async def test_another_accounts_employees_and_demands_are_out_of_reach(
     assert_problem(await client.post(DEMANDS, json=world.body(authorId=theirs["id"])), 400, "authorId")
 
 
+async def test_another_accounts_training_cannot_be_asked_for(
+    client: httpx.AsyncClient, stranger: httpx.AsyncClient, world: World
+) -> None:
+    theirs = await create_training(stranger)
+
+    problem = assert_problem(
+        await client.post(DEMANDS, json=world.body(trainingId=theirs["id"])), 400, "trainingId"
+    )
+
+    assert problem["errors"].keys() == {"trainingId"}
+    listed = await ok(await client.get(DEMANDS.replace("/v1/", "/v2/"), params={"fields.root": "count"}))
+    assert listed["count"] == 0
+
+
+async def test_a_reason_of_2000_characters_is_kept_whole(client: httpx.AsyncClient, world: World) -> None:
+    reason = "é" * 1999 + "!"
+    demand = await new_demand(client, world, reason=reason)
+
+    assert demand["reason"] == reason
+    assert (await ok(await client.get(demand_url(demand["id"]))))["reason"] == reason
+
+
 async def test_a_read_key_cannot_request(reader: httpx.AsyncClient, world: World) -> None:
     assert_problem(await reader.post(DEMANDS, json=world.body()), 403)
 

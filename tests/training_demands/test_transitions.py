@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
@@ -59,7 +59,8 @@ async def test_accepting_puts_the_demand_in_a_plan_pending_registration(
 
     assert accepted["state"] == "Requested" and accepted["status"] == "PendingRegistration"
     assert accepted["plan"] == {"id": world.plan["id"], "name": "Plan 2026", "startOn": "2026-01-01"}
-    assert_problem(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}), 409)
+    problem = assert_problem(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}), 409)
+    assert "Requested" in problem["detail"]
 
 
 async def test_accepting_into_an_unknown_plan_is_400(client: httpx.AsyncClient, world: World) -> None:
@@ -166,7 +167,8 @@ async def test_unregistering_frees_the_seat_and_goes_back_to_pending_registratio
     assert "session" not in back and "registeredOn" not in back
     assert back["plan"]["id"] == world.plan["id"]
     assert (await ok(await client.get(f"{SESSIONS}/{world.session['id']}")))["registeredCount"] == 0
-    assert_problem(await act(client, demand["id"], "unregister"), 409)
+    problem = assert_problem(await act(client, demand["id"], "unregister"), 409)
+    assert "Requested" in problem["detail"]
     # Free to register again, on this session or another.
     again = await ok(await act(client, demand["id"], "register", {"sessionId": world.session["id"]}))
     assert again["state"] == "Registered"
@@ -176,8 +178,10 @@ async def test_a_registered_demand_cannot_be_accepted_or_refused(
     client: httpx.AsyncClient, world: World
 ) -> None:
     demand = await registered_demand(client, world)
-    assert_problem(await act(client, demand["id"], "accept", {"planId": world.plan["id"]}), 409)
-    assert_problem(await act(client, demand["id"], "refuse", {"reason": "late"}), 409)
+    for action, body in [("accept", {"planId": world.plan["id"]}), ("refuse", {"reason": "late"})]:
+        problem = assert_problem(await act(client, demand["id"], action, body), 409)
+        assert "Registered" in problem["detail"], action
+    assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Registered"
 
 
 async def test_transitions_of_an_unknown_demand_are_404(client: httpx.AsyncClient, world: World) -> None:
@@ -210,7 +214,8 @@ async def test_every_transition_is_in_the_audit_trail(client: httpx.AsyncClient,
 
 async def test_the_remaining_cells_of_the_transition_table(client: httpx.AsyncClient, world: World) -> None:
     pending = await new_demand(client, world)
-    assert_problem(await act(client, pending["id"], "unregister"), 409)  # PendingApproval: not registered
+    problem = assert_problem(await act(client, pending["id"], "unregister"), 409)  # not registered
+    assert "Requested" in problem["detail"]
     accepted = await new_demand(client, world)
     await ok(await act(client, accepted["id"], "accept", {"planId": world.plan["id"]}))
     prioritized = await ok(await act(client, accepted["id"], "prioritization", {"level": "Medium"}))
@@ -285,3 +290,48 @@ async def test_transition_events_say_what_was_before(client: httpx.AsyncClient, 
     assert changes[2]["state"] == {"before": "Requested", "after": "Registered"}
     assert changes[3]["sessionId"] == {"before": world.session["id"], "after": None}
     assert changes[3]["status"] == {"before": "Registered", "after": "PendingRegistration"}
+
+
+async def test_the_prioritisation_says_when_it_was_last_changed(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    demand = await new_demand(client, world)
+    low = (await ok(await act(client, demand["id"], "prioritization", {"level": "Low"})))["prioritization"]
+    high = (await ok(await act(client, demand["id"], "prioritization", {"level": "High"})))["prioritization"]
+
+    first = datetime.fromisoformat(low["lastModifiedAt"])
+    second = datetime.fromisoformat(high["lastModifiedAt"])
+    assert first.tzinfo is not None and first.utcoffset() is not None
+    assert second.tzinfo is not None and second.utcoffset() is not None
+    assert first >= datetime.fromisoformat(demand["createdAt"])
+    assert second > first
+    read = await ok(await client.get(demand_url(demand["id"])))
+    assert read["prioritization"] == high
+
+
+async def test_another_accounts_plan_and_session_cannot_be_named(
+    client: httpx.AsyncClient, stranger: httpx.AsyncClient, world: World
+) -> None:
+    their_world = await make_world(stranger)
+    demand = await new_demand(client, world)
+
+    assert_problem(
+        await act(client, demand["id"], "accept", {"planId": their_world.plan["id"]}), 400, "planId"
+    )
+    register = await act(client, demand["id"], "register", {"sessionId": their_world.session["id"]})
+    assert_problem(register, 400, "sessionId")
+
+    after = await ok(await client.get(demand_url(demand["id"])))
+    assert after["status"] == "PendingApproval" and "plan" not in after and "session" not in after
+    their_session = await ok(await stranger.get(f"{SESSIONS}/{their_world.session['id']}"))
+    assert their_session["registeredCount"] == 0
+
+
+async def test_a_refusal_reason_is_at_most_2000_characters(client: httpx.AsyncClient, world: World) -> None:
+    demand = await new_demand(client, world)
+    too_long = await act(client, demand["id"], "refuse", {"reason": "x" * 2001})
+    assert_problem(too_long, 400, "reason")
+    assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Requested"
+
+    refused = await ok(await act(client, demand["id"], "refuse", {"reason": "y" * 2000}))
+    assert refused["state"] == "Invalid" and refused["refusalReason"] == "y" * 2000

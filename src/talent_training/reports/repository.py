@@ -35,15 +35,39 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.database import Tx
-from talent_training.db.expressions import any_of
+from talent_training.db.expressions import AnyOf, any_of
 from talent_training.db.statements import Query
 from talent_training.directory.tables import Department, Employee
 from talent_training.realized_trainings.tables import RealizedTraining
 
 ACCOUNT = bindparam("account_id", type_=Integer)
+TEAM = "owner_ids"
+
+
+class InTeam(AnyOf):
+    """`column` is one of the team's ids (`owner_ids`). PostgreSQL: a semi-join to the unnested array, so the
+    ids are hashed once whatever the plan; `column = ANY($ids)`, under the generic plan PostgreSQL switches
+    to after five runs of a prepared statement, searches the array linearly for each of the year's rows
+    (a team of 50,000 made it 8 s). SQLite: as `any_of`."""
+
+    inherit_cache = True
+
+
+@compiles(InTeam, "postgresql")
+def _in_team_postgresql(element: InTeam, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN (SELECT unnest({compiler.process(element.ids, **kw)}))"
+
+
+def _in_team(column: Any) -> InTeam:
+    return InTeam(column, TEAM)
+
+
 FIRST = bindparam("first_day", type_=Date)
 LAST = bindparam("last_day", type_=Date)
 
@@ -61,7 +85,7 @@ def _attended_in_year(team: bool) -> list[Any]:
         RealizedTraining.session_ends_on <= LAST,
     ]
     if team:
-        found.append(any_of(RealizedTraining.owner_id, "owner_ids"))
+        found.append(_in_team(RealizedTraining.owner_id))
     return found
 
 
@@ -157,7 +181,7 @@ def _staff(team: bool) -> Query:
         or_(Employee.left_on.is_(None), Employee.left_on >= FIRST),
     ]
     if team:
-        active.append(any_of(Employee.id, "owner_ids"))
+        active.append(_in_team(Employee.id))
     return Query(
         select(
             Employee.department_id,

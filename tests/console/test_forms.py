@@ -24,12 +24,22 @@ async def test_every_console_post_is_refused_without_the_forms_token(
     paths = _console_posts(app)
     assert {"/console/sign-in", "/console/sign-out", "/console/sign-out-everywhere"} <= set(paths)
     for path in paths:
-        for data in ({}, {"csrf": "0" * 64}):
+        for data in ({}, {"csrf": "0" * 64}, {"csrf": "é" * 64}):  # not even ASCII: 403, not 500
             answer = await client.post(path, data={**data, "email": "ana@example.com", "password": PASSWORD})
             assert answer.status_code == 403, path
             assert answer.headers["content-type"] == "text/html; charset=utf-8"
             assert "This form has expired or did not come from this site" in answer.text
     assert (await client.get("/console")).status_code == 200  # nothing signed out
+
+
+async def test_an_upload_with_a_token_beyond_ascii_is_refused(signed_in: Browser) -> None:
+    client = await signed_in()
+    answer = await client.post(
+        "/console/imports",
+        data={"csrf": "\u00e9\u00fe", "kind": "realized-trainings"},
+        files={"file": ("a.csv", b"ownerId\n1\n", "text/csv")},
+    )
+    assert answer.status_code == 403
 
 
 async def test_a_session_token_does_not_sign_another_sessions_forms(

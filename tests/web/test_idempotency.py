@@ -159,6 +159,9 @@ async def test_the_same_key_while_the_first_runs_is_409_then_replayed(
 
 
 async def _waiting_on_a_lock(connection: Any) -> bool:
+    # Within a transaction (the blocker's), PostgreSQL keeps the first snapshot of its statistics views until
+    # told otherwise: without this, a request that reached the lock after the first look was never seen.
+    await connection.execute("SELECT pg_stat_clear_snapshot()")
     waiting = await connection.fetchval(
         "SELECT count(*) FROM pg_stat_activity"
         " WHERE datname = current_database() AND wait_event_type = 'Lock'"

@@ -172,11 +172,19 @@ async def checked_form(request: Request) -> FormData:
         raise FormRefused("The form did not come from this site (its Origin is not this site's).")
     await read_body(request, request.settings.max_body_bytes)  # bounded, before Starlette parses it
     form = await request.form()
-    sent = form.get(CSRF_FIELD)
-    expected = await _expected_csrf(request)
-    if not isinstance(sent, str) or expected is None or not hmac.compare_digest(sent, expected):
-        raise FormRefused("The form's token is missing or wrong: reload the page.")
+    check_token(form.get(CSRF_FIELD), await _expected_csrf(request))
     return form
+
+
+def check_token(sent: object, expected: str | None) -> None:
+    """FormRefused (403) unless the form's token is the expected one, compared in constant time (as bytes:
+    `compare_digest` refuses text beyond ASCII, which a forged form may well send)."""
+    if (
+        not isinstance(sent, str)
+        or expected is None
+        or not hmac.compare_digest(sent.encode("utf-8", "surrogatepass"), expected.encode())
+    ):
+        raise FormRefused("The form's token is missing or wrong: reload the page.")
 
 
 async def _expected_csrf(request: Request) -> str | None:

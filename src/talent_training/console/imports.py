@@ -25,7 +25,6 @@ reads whole before parsing: this route does its checks itself, in the same order
 
 from __future__ import annotations
 
-import hmac
 from typing import IO, Any
 
 from starlette.datastructures import FormData, UploadFile
@@ -39,12 +38,14 @@ from talent_training.console.auth import (
     PREFIX,
     SESSION_COOKIE,
     FormRefused,
+    check_token,
     checked_form,
     form_text,
     from_this_site,
     session_csrf,
 )
 from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.messages.imports import EN, FR
 from talent_training.console.pages import Pages, redirect, render
 from talent_training.console.scope import is_hr_admin, principal
 from talent_training.imports import FileOptions
@@ -64,150 +65,7 @@ POLL = "every 2s"
 _FIELDS = ("kind", "createMissing", "encoding", "separator")
 _NEW = {"kind": jobs.REALIZED_TRAININGS, "createMissing": False, "encoding": "", "separator": ""}
 
-add_messages(
-    en={
-        "imports.title": "Import a file",
-        "imports.intro": (
-            "The file is first checked, every row of it, without recording anything. Then, if nothing is "
-            "wrong, you import it: all its rows, or none."
-        ),
-        "imports.kind": "What the file holds",
-        "imports.kind.realized-trainings": "Realized trainings",
-        "imports.kind.employees": "Employees",
-        "imports.file": "File (CSV or XLSX)",
-        "imports.file.help": "Columns as in Lucca's template, in English or French, named by the first row.",
-        "imports.create_missing": "Create the trainings, providers and categories the file names but the "
-        "catalog lacks (realized trainings only)",
-        "imports.options": "How to read a CSV file (optional)",
-        "imports.encoding": "Encoding",
-        "imports.encoding.help": "Found by itself (UTF-8 or Windows-1252); e.g. latin-1 to force one.",
-        "imports.separator": "Separator",
-        "imports.separator.auto": "Found by itself",
-        "imports.separator.comma": "Comma (,)",
-        "imports.separator.semicolon": "Semicolon (;)",
-        "imports.check": "Check the file",
-        "imports.invalid": "The file was not sent: see below.",
-        "imports.file.required": "Choose a file.",
-        "imports.kind.choice": "Choose one of the list.",
-        "imports.encoding.unknown": "Not an encoding this service knows.",
-        "imports.job.title.dry": "Checking a file of {kind}",
-        "imports.job.title.import": "Importing a file of {kind}",
-        "imports.status": "Status",
-        "imports.status.Queued": "Waiting for its turn.",
-        "imports.status.Running": "Running.",
-        "imports.progress": "{stage}: {rows} rows",
-        "imports.stage.reading": "Reading",
-        "imports.stage.checking": "Checking",
-        "imports.stage.writing": "Writing",
-        "imports.progress.read": "Share of the file read",
-        "imports.refresh": "Refresh this page",
-        "imports.rows_read": "Rows read: {rows}.",
-        "imports.ready": "Ready: {rows} rows, nothing wrong. Nothing is recorded yet.",
-        "imports.would_create": "The import would also create: {created}.",
-        "imports.created": "Also created: {created}.",
-        "imports.import": "Import these {rows} rows",
-        "imports.discard": "Discard this file",
-        "imports.imported_as": "This file was imported: see the import.",
-        "imports.discarded": "This file was discarded.",
-        "imports.imported": "Imported {rows} rows.",
-        "imports.refused.dry": "The file would be refused. Problems found: {count}. Nothing was recorded.",
-        "imports.refused.import": "The import was refused. Problems found: {count}. Nothing was recorded.",
-        "imports.problems": "Problems",
-        "imports.problems.shown": "Problems {first} to {last} of {total} (the first {kept} are listed).",
-        "imports.row": "Row",
-        "imports.column": "Column",
-        "imports.value": "Value",
-        "imports.message": "Message",
-        "imports.whole_file": "whole file",
-        "imports.duplicate": "duplicate",
-        "imports.previous": "Previous problems",
-        "imports.next": "Next problems",
-        "imports.failed": "The import could not run to its end, and recorded nothing: {error}",
-        "imports.again": "Import another file",
-        "imports.fix": "Correct the file and check it again",
-        "imports.made.trainings": "trainings",
-        "imports.made.providers": "providers",
-        "imports.made.categories": "categories",
-        "imports.made.created": "employees created",
-        "imports.made.updated": "employees changed",
-        "imports.made.unchanged": "employees unchanged",
-        "imports.made.departments": "departments",
-        "imports.made.establishments": "establishments",
-    },
-    fr={
-        "imports.title": "Importer un fichier",
-        "imports.intro": (
-            "Le fichier est d'abord vérifié, chacune de ses lignes, sans rien enregistrer. Puis, si rien "
-            "n'est faux, vous l'importez : toutes ses lignes, ou aucune."
-        ),
-        "imports.kind": "Ce que contient le fichier",
-        "imports.kind.realized-trainings": "Formations réalisées",
-        "imports.kind.employees": "Collaborateurs",
-        "imports.file": "Fichier (CSV ou XLSX)",
-        "imports.file.help": "Colonnes du modèle Lucca, en français ou en anglais, en première ligne.",
-        "imports.create_missing": "Créer les formations, organismes et catégories que le fichier nomme et "
-        "que le catalogue n'a pas (formations réalisées seulement)",
-        "imports.options": "Lecture d'un fichier CSV (facultatif)",
-        "imports.encoding": "Encodage",
-        "imports.encoding.help": "Trouvé seul (UTF-8 ou Windows-1252) ; par ex. latin-1 pour l'imposer.",
-        "imports.separator": "Séparateur",
-        "imports.separator.auto": "Trouvé seul",
-        "imports.separator.comma": "Virgule (,)",
-        "imports.separator.semicolon": "Point-virgule (;)",
-        "imports.check": "Vérifier le fichier",
-        "imports.invalid": "Le fichier n'a pas été envoyé : voir ci-dessous.",
-        "imports.file.required": "Choisissez un fichier.",
-        "imports.kind.choice": "Choisissez dans la liste.",
-        "imports.encoding.unknown": "Encodage inconnu de ce service.",
-        "imports.job.title.dry": "Vérification d'un fichier : {kind}",
-        "imports.job.title.import": "Import d'un fichier : {kind}",
-        "imports.status": "État",
-        "imports.status.Queued": "En attente de son tour.",
-        "imports.status.Running": "En cours.",
-        "imports.progress": "{stage} : {rows} lignes",
-        "imports.stage.reading": "Lecture",
-        "imports.stage.checking": "Vérification",
-        "imports.stage.writing": "Écriture",
-        "imports.progress.read": "Part du fichier lue",
-        "imports.refresh": "Actualiser cette page",
-        "imports.rows_read": "Lignes lues : {rows}.",
-        "imports.ready": "Prêt : {rows} lignes, rien de faux. Rien n'est encore enregistré.",
-        "imports.would_create": "L'import créerait aussi : {created}.",
-        "imports.created": "Créé aussi : {created}.",
-        "imports.import": "Importer ces {rows} lignes",
-        "imports.discard": "Abandonner ce fichier",
-        "imports.imported_as": "Ce fichier a été importé : voir l'import.",
-        "imports.discarded": "Ce fichier a été abandonné.",
-        "imports.imported": "{rows} lignes importées.",
-        "imports.refused.dry": (
-            "Le fichier serait refusé. Problèmes trouvés : {count}. Rien n'a été enregistré."
-        ),
-        "imports.refused.import": (
-            "L'import a été refusé. Problèmes trouvés : {count}. Rien n'a été enregistré."
-        ),
-        "imports.problems": "Problèmes",
-        "imports.problems.shown": "Problèmes {first} à {last} sur {total} (les {kept} premiers sont listés).",
-        "imports.row": "Ligne",
-        "imports.column": "Colonne",
-        "imports.value": "Valeur",
-        "imports.message": "Message",
-        "imports.whole_file": "tout le fichier",
-        "imports.duplicate": "doublon",
-        "imports.previous": "Problèmes précédents",
-        "imports.next": "Problèmes suivants",
-        "imports.failed": "L'import n'a pas pu aller à son terme et n'a rien enregistré : {error}",
-        "imports.again": "Importer un autre fichier",
-        "imports.fix": "Corriger le fichier et le vérifier à nouveau",
-        "imports.made.trainings": "formations",
-        "imports.made.providers": "organismes",
-        "imports.made.categories": "catégories",
-        "imports.made.created": "collaborateurs créés",
-        "imports.made.updated": "collaborateurs modifiés",
-        "imports.made.unchanged": "collaborateurs inchangés",
-        "imports.made.departments": "départements",
-        "imports.made.establishments": "établissements",
-    },
-)
+add_messages(en=EN, fr=FR)
 
 
 def _messages(request: Request) -> Messages:
@@ -261,10 +119,7 @@ async def upload(request: Request) -> Response:
         return _refused(request, _values(form), {"file": [_messages(request)("imports.file.required")]})
     form = await _multipart(request)
     try:
-        sent = form.get(CSRF_FIELD)
-        expected = session_csrf(request.cookies[SESSION_COOKIE])
-        if not isinstance(sent, str) or not hmac.compare_digest(sent, expected):
-            raise FormRefused("The form's token is missing or wrong: reload the page.")
+        check_token(form.get(CSRF_FIELD), session_csrf(request.cookies[SESSION_COOKIE]))
         values = _values(form)
         options, errors = _options(values, _messages(request))
         file = form.get(FILE_PART)

@@ -67,10 +67,20 @@ def _staff_row(line: StaffLine, name_of: Callable[[str, Line], str]) -> list[Any
     ]
 
 
+# A name a spreadsheet would run as a formula (a department renamed `=HYPERLINK(...)`). Unlike the exports
+# of records, which re-import exactly (docs/exports.md), a report is only ever read: such a text is written
+# behind an apostrophe, which spreadsheets show as the text itself.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _inert(cell: Any) -> Any:
+    return f"'{cell}" if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
+
+
 def csv_bytes(header: Sequence[str], lines: Sequence[Sequence[Any]]) -> bytes:
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows(lines)
+    writer.writerows([_inert(cell) for cell in line] for line in lines)
     return buffer.getvalue().encode("utf-8")

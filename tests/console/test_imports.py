@@ -149,7 +149,7 @@ async def test_a_clean_file_is_ready_then_imported_all_at_once_and_once(
     dry_run = await checked(console, runner, csv_bytes())
 
     page = await console.get(f"{IMPORTS}/{dry_run}")
-    assert "Ready: 2 rows, nothing wrong. Nothing is recorded yet." in text_of(page)
+    assert "Ready: nothing wrong in any row (rows: 2). Nothing is recorded yet." in text_of(page)
     assert f'action="{IMPORTS}/{dry_run}/import"' in page.text
     assert await recorded(client) == []  # a dry run records nothing
     assert await parts_of(app.database, dry_run) == 1  # its file is kept for the import
@@ -162,7 +162,7 @@ async def test_a_clean_file_is_ready_then_imported_all_at_once_and_once(
     assert await runner.run_once()
 
     done = await console.get(f"{IMPORTS}/{job_id}")
-    assert "Imported 2 rows." in text_of(done)
+    assert "Imported. Rows recorded: 2." in text_of(done)
     assert await recorded(client) == [(416, "2025-01-31"), (417, "2025-03-04")]
     [event] = await events(client, resourceType="realized-training-import")
     assert event["actor"] == "user:ana@example.com"
@@ -207,7 +207,7 @@ async def test_a_file_far_over_the_forms_limit_is_taken_up_to_the_upload_limit(
     large = large_csv()
     assert len(large) > 4 * JSON_LIMIT
     dry_run = await checked(console, runner, large)
-    assert "Ready: 2 rows" in text_of(await console.get(f"{IMPORTS}/{dry_run}"))
+    assert "(rows: 2)" in text_of(await console.get(f"{IMPORTS}/{dry_run}"))
 
     too_large = await upload(console, b"x" * (LIMIT + 1))
     assert too_large.status_code == 413
@@ -231,11 +231,11 @@ async def test_options_are_the_imports_own(
         console, runner, data, separator=";", encoding="windows-1252", createMissing="true"
     )
     page = await console.get(f"{IMPORTS}/{dry_run}")
-    assert "Ready: 1 rows" in text_of(page)
+    assert "(rows: 1)" in text_of(page)
     assert "The import would also create: trainings 1." in text_of(page)
     job_id = job_of(await post(console, f"{IMPORTS}/{dry_run}/import", {}))
     assert await runner.run_once()
-    assert "Imported 1 rows." in text_of(await console.get(f"{IMPORTS}/{job_id}"))
+    assert "Imported. Rows recorded: 1." in text_of(await console.get(f"{IMPORTS}/{job_id}"))
     trainings = await client.get("/talent-training/api/v1/trainings")
     assert [item["title"] for item in trainings.json()["items"]] == ["Sécurité"]
 
@@ -251,7 +251,7 @@ async def test_employees_are_imported_too(
     assert "The import would also create: employees created 1, departments 1." in text_of(page)
     job_id = job_of(await post(console, f"{IMPORTS}/{dry_run}/import", {}))
     assert await runner.run_once()
-    assert "Imported 1 rows." in text_of(await console.get(f"{IMPORTS}/{job_id}"))
+    assert "Imported. Rows recorded: 1." in text_of(await console.get(f"{IMPORTS}/{job_id}"))
     employee = await client.get("/talent-training/api/v1/employees/416")
     assert employee.json()["login"] == "jdoe"
 

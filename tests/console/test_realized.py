@@ -22,7 +22,8 @@ REALIZED = "/console/realized-trainings"
 NEW = f"{REALIZED}/new"
 _CREATED = re.compile(r"^/console/realized-trainings/(\d+)\?created$")
 _ROW = re.compile(
-    r"<tr>\s*<td>([^<]*)</td>\s*<td><a href=\"/console/realized-trainings/\d+\">([^<]*)</a></td>"
+    r"<tr>\s*<td>(?:<a href=\"/console/employees/\d+\">)?([^<]*)(?:</a>)?</td>\s*"
+    r"<td><a href=\"/console/realized-trainings/\d+\">([^<]*)</a></td>"
 )
 
 
@@ -103,6 +104,7 @@ async def test_the_list_shows_each_record_and_filters_as_the_api(
     assert rows_of(page) == ALL
     assert "<td>2.5 h</td>" in page.text and "<td>14 h</td>" in page.text
     assert "<td>1250.5 EUR</td>" in page.text and "<td>Yes</td>" in page.text
+    assert re.search(r'<td><a href="/console/employees/\d+">', page.text)  # a name leads to its page
     assert '<time datetime="2025-01-04">' in page.text
     assert f'href="{NEW}"' in page.text
 

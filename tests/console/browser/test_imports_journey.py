@@ -98,21 +98,23 @@ def test_a_bad_row_is_shown_then_the_corrected_file_is_imported(
     row = page.locator("table.import-problems tbody tr")
     expect(row).to_have_count(1)
     expect(row.locator("td")).to_have_text(["3", "Duration (hours)", "-3", re.compile(r"greater than 0")])
-    expect(page.get_by_role("button", name=re.compile("Import these"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Import the file"))).to_have_count(0)
 
     page.get_by_role("link", name="Correct the file and check it again").click()
     _check(page, good)
     _run_a_job(console)
-    expect(page.get_by_text("Ready: 2 rows, nothing wrong. Nothing is recorded yet.")).to_be_visible()
-    page.get_by_role("button", name="Import these 2 rows").click()
+    expect(
+        page.get_by_text("Ready: nothing wrong in any row (rows: 2). Nothing is recorded yet.")
+    ).to_be_visible()
+    page.get_by_role("button", name="Import the file (rows: 2)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Importing a file of Realized trainings")
     _run_a_job(console)
-    expect(page.get_by_role("status")).to_have_text("Imported 2 rows.")
+    expect(page.get_by_role("status")).to_have_text("Imported. Rows recorded: 2.")
 
     page.go_back()  # the dry run's page no longer offers its file: it was imported
     page.reload()
     expect(page.get_by_role("link", name="This file was imported: see the import.")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile("Import these"))).to_have_count(0)
+    expect(page.get_by_role("button", name=re.compile("Import the file"))).to_have_count(0)
     assert errors == []
 
 

@@ -348,6 +348,23 @@ async def test_a_kept_file_can_be_discarded(
     assert f'action="{IMPORTS}/{dry_run}/import"' not in page.text
     assert (await post(console, f"{IMPORTS}/{dry_run}/import", {})).status_code == 409
     assert await recorded(client) == []
+    assert (await post(console, f"{IMPORTS}/{dry_run}/discard", {})).status_code == 303  # a second click
+
+
+async def test_only_a_kept_file_is_discarded_not_the_file_of_an_import_to_run(
+    signed_in: Browser, client: httpx.AsyncClient, runner: JobRunner, app: TalentTraining
+) -> None:
+    await directory(client)
+    console = await signed_in()
+    dry_run = await checked(console, runner, csv_bytes())
+    job_id = job_of(await post(console, f"{IMPORTS}/{dry_run}/import", {}))
+    kept = await parts_of(app.database, job_id)
+    assert kept > 0
+    for job in (job_id, dry_run):  # the import's own file, and the dry run's (moved to the import)
+        assert (await post(console, f"{IMPORTS}/{job}/discard", {})).status_code == 409
+    assert await parts_of(app.database, job_id) == kept
+    assert await runner.run_once()
+    assert len(await recorded(client)) > 0
 
 
 async def test_the_polled_part_and_pages_of_problems(

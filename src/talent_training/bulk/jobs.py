@@ -205,6 +205,8 @@ _ADD_PART = Query(
     )
 )
 _GET = Query(select(*_JOB).where(ImportJob.account_id == _ACCOUNT, ImportJob.id == _ID))
+# A kept file's job, locked until the transaction ends: an import and a discard of it at once take turns.
+_LOCK = Query(select(*_JOB).where(ImportJob.account_id == _ACCOUNT, ImportJob.id == _ID).with_for_update())
 _PARTS = Query(
     select(ImportJobPart.data)
     .where(ImportJobPart.account_id == _ACCOUNT, ImportJobPart.job_id == _ID)
@@ -345,9 +347,7 @@ async def import_kept(tx: Tx, actor: Actor, job_id: int, request_id: str) -> Any
     no dry run): a queued job that takes the file's parts over, in `tx`. The dry run's job notes it
     (`options.importedAs`). NotFound for another actor's job; Conflict when there is no kept file (not a
     clean dry run, or imported or discarded already: a second click, or two at once, imports once)."""
-    dry_run = await get(tx, actor.account_id, job_id)
-    if dry_run.actor != actor.name:
-        raise NotFound(f"Import {job_id}")
+    dry_run = await _own_kept_job(tx, actor, job_id)
     if not keeps_file(dry_run):
         raise Conflict("This dry run keeps no file to import: upload the file again.")
     options = replace(JobOptions.from_json(dry_run.options), dry_run=False, keep_file=False)
@@ -364,16 +364,24 @@ async def import_kept(tx: Tx, actor: Actor, job_id: int, request_id: str) -> Any
 
 
 async def discard_kept(tx: Tx, actor: Actor, job_id: int) -> None:
-    """Drop the file a dry run of `actor`'s kept (NotFound for another's job)."""
-    job = await get(tx, actor.account_id, job_id)
-    if job.actor != actor.name:
-        raise NotFound(f"Import {job_id}")
+    """Drop the file a dry run of `actor`'s kept (NotFound for another's job; Conflict when it keeps none: a
+    job still to run, or its file imported or discarded already)."""
+    job = await _own_kept_job(tx, actor, job_id)
+    if "discarded" in job.options:
+        return  # a second click
+    if not keeps_file(job):
+        raise Conflict("This import keeps no file to discard.")
     where = {"account_id": actor.account_id, "id": job_id}
     await tx.execute(_DROP_PARTS, where)
-    if keeps_file(job):
-        await tx.execute(
-            _SET_OPTIONS, {**where, "options": {**job.options, "discarded": True}, "now": utcnow()}
-        )
+    await tx.execute(_SET_OPTIONS, {**where, "options": {**job.options, "discarded": True}, "now": utcnow()})
+
+
+async def _own_kept_job(tx: Tx, actor: Actor, job_id: int) -> Any:
+    """The job, locked, when it is `actor`'s (a file is its uploader's); else NotFound."""
+    job = await tx.one(_LOCK, {"account_id": actor.account_id, "id": job_id})
+    if job is None or job.actor != actor.name:
+        raise NotFound(f"Import {job_id}")
+    return job
 
 
 async def get(tx: Tx, account_id: int, job_id: int) -> Any:

@@ -419,9 +419,8 @@ def _body(values: dict[str, Any]) -> dict[str, Any]:
 
 async def _check_owner(tx: Tx, request: Request, owner_id: int) -> None:
     """The owner is picked from the directory: an employee the user may see (for a manager, of the team)."""
-    members = await scope.team(tx, request)
-    if members is not None:
-        if owner_id not in members:
+    if scope.is_manager(request):
+        if not await scope.may_see(tx, request, owner_id):
             raise RuleViolation("ownerId", "not an employee of your team")
         return
     if not await _names(tx, request.principal.account_id, [owner_id]):
@@ -435,8 +434,7 @@ async def _form(request: Request, values: dict[str, Any], errors: dict[str, list
     async with request.read() as tx:
         if _DIGITS.fullmatch(values["ownerId"]) and int(values["ownerId"]) <= INT32_MAX:
             owner_id = int(values["ownerId"])
-            members = await scope.team(tx, request)
-            if members is None or owner_id in members:
+            if await scope.may_see(tx, request, owner_id):
                 owner_name = (await _names(tx, account, [owner_id])).get(owner_id)
         if _DIGITS.fullmatch(values["trainingId"]) and int(values["trainingId"]) <= INT32_MAX:
             found = await catalog.list_trainings(
@@ -499,15 +497,12 @@ async def owner_choices(request: Request) -> Response:
     if typed and "\x00" not in typed:
         account = request.principal.account_id
         async with request.read() as tx:
-            members = await scope.team(tx, request)
             if _DIGITS.fullmatch(typed):
                 wanted = int(typed)
-                if wanted <= INT32_MAX and (members is None or wanted in members):
-                    filters = EmployeeFilters(ids=[wanted])
-                else:
-                    filters = EmployeeFilters(ids=[])
+                visible = wanted <= INT32_MAX and await scope.may_see(tx, request, wanted)
+                filters = EmployeeFilters(ids=[wanted] if visible else [])
             else:
-                filters = EmployeeFilters(ids=members, search=typed)
+                filters = EmployeeFilters(ids=await scope.team(tx, request), search=typed)
             found = await directory.list_employees(tx, account, filters, PageRequest(limit=CHOICES))
         options = [(row.id, f"{_full_name(row)} ({row.login})") for row in found.items]
     return render(request, "realized/_choices.html", choices_id="owner-choices", options=options)

@@ -41,12 +41,18 @@ async def team(tx: Tx, request: Request) -> list[int] | None:
     return await directory.team_of(tx, user.account_id, user.employee_id)
 
 
-async def check_in_team(tx: Tx, request: Request, employee_id: int, what: str) -> None:
-    """404 (`what` was not found) unless the user may see this employee's things."""
+async def may_see(tx: Tx, request: Request, employee_id: int) -> bool:
+    """Whether the user may see this employee's things: one walk up the employee's chain of command, not the
+    manager's whole team."""
     user = principal(request)
     if user.role != UserRole.MANAGER.value:
-        return
-    if user.employee_id is None or not await directory.in_team(
+        return True
+    return user.employee_id is not None and await directory.in_team(
         tx, user.account_id, user.employee_id, employee_id
-    ):
+    )
+
+
+async def check_in_team(tx: Tx, request: Request, employee_id: int, what: str) -> None:
+    """404 (`what` was not found) unless the user may see this employee's things."""
+    if not await may_see(tx, request, employee_id):
         raise NotFound(what)

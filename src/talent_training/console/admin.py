@@ -26,7 +26,6 @@ so the next request with it is refused, whichever worker gets it.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,17 +37,18 @@ from talent_training.accounts.auth import revoke_everywhere
 from talent_training.audit import service as audit
 from talent_training.audit.service import RESOURCE_TYPES
 from talent_training.console.auth import PREFIX, UserPrincipal, form_text, own_origin
-from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.i18n import Messages, add_messages, messages_of
 from talent_training.console.messages.admin import EN, FR
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.console.paging import page_links, page_of
 from talent_training.directory import service as directory
 from talent_training.directory.repository import EmployeeFilters
-from talent_training.kit.paging import Page, PageRequest, RootField
+from talent_training.kit.paging import PageRequest
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, NotFound, RuleViolation
 from talent_training.kit.types import INT32_MAX, int32_digits
 from talent_training.users import service as users
 from talent_training.users.tables import UserRole
-from talent_training.web.params import page_request, path_id
+from talent_training.web.params import path_id
 from talent_training.web.request import Request
 
 pages = Pages("/admin")
@@ -85,10 +85,6 @@ def _reader(request: Request) -> None:
 def _writer(request: Request) -> None:
     if not may_write(request):
         raise Forbidden(f"{_user(request).description.capitalize()} may not change the administration.")
-
-
-def _messages(request: Request) -> Messages:
-    return Messages(language_of(request))
 
 
 # Refusals, next to their fields -----------------------------------------------------------------------------
@@ -140,21 +136,6 @@ def _employee_id(value: str) -> int | None:
 # Pages and their links --------------------------------------------------------------------------------------
 
 
-async def _page_request(request: Request) -> PageRequest:
-    return replace(await page_request(request), fields=frozenset({RootField.PREV, RootField.NEXT}))
-
-
-async def _page_links(request: Request, result: Page[Any]) -> dict[str, Any]:
-    codec = await request.cursor_codec()
-
-    def link(cursor: Any) -> str | None:
-        if cursor is None:
-            return None
-        return f"{request.url.path}?{request.url.include_query_params(page=codec.encode(cursor)).query}"
-
-    return {"prev_url": link(result.prev), "next_url": link(result.next)}
-
-
 def _moment(request: Request) -> Any:
     """How a template shows an instant: in the service's time zone, to the minute, with the zone's name."""
     zone = request.settings.zone
@@ -200,7 +181,7 @@ async def _employees_named(request: Request, ids: list[int]) -> dict[int, str]:
 async def _users_page(
     request: Request, values: dict[str, str] | None = None, errors: dict[str, list[str]] | None = None
 ) -> Response:
-    page = await _page_request(request)
+    page = await page_of(request)
     async with request.read() as tx:
         result = await users.users_page(tx, _user(request).account_id, page)
     linked = sorted({row.employee_id for row in result.items if row.employee_id is not None})
@@ -211,10 +192,10 @@ async def _users_page(
         employees=await _employees_named(request, linked),
         values=values or _NEW_USER,
         errors=errors or {},
-        roles=_roles(_messages(request)),
+        roles=_roles(messages_of(request)),
         may_write=may_write(request),
         moment=_moment(request),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     )
 
 
@@ -248,7 +229,7 @@ async def create_user(request: Request) -> Response:
             token = await users.reset_token(tx, values["email"], by=user.actor)
             created = await users.get_user(tx, user.account_id, user_id)
     except REFUSALS as refused:
-        return await _users_page(request, values, field_errors(refused, _messages(request)))
+        return await _users_page(request, values, field_errors(refused, messages_of(request)))
     return _link_page(request, created, token, new=True)
 
 
@@ -287,7 +268,7 @@ async def _user_page(
         errors=errors or {},
         notice=notice,
         ended=request.query_params.get("ended", ""),
-        roles=_roles(_messages(request)),
+        roles=_roles(messages_of(request)),
         may_write=may_write(request),
         moment=_moment(request),
     )
@@ -322,7 +303,7 @@ async def change_role(request: Request) -> Response:
             )
     except REFUSALS as refused:
         shown = await _shown_user(request)  # another account's user: 404
-        return await _user_page(request, shown, values, field_errors(refused, _messages(request)))
+        return await _user_page(request, shown, values, field_errors(refused, messages_of(request)))
     return redirect(f"{HOME}/users/{user_id}?{'saved' if changes else 'unchanged'}")
 
 
@@ -356,10 +337,10 @@ _NEW_KEY = {"name": "", "role": keys.Role.READ.value, "expiresIn": ""}
 async def _keys_page(
     request: Request, values: dict[str, str] | None = None, errors: dict[str, list[str]] | None = None
 ) -> Response:
-    page = await _page_request(request)
+    page = await page_of(request)
     async with request.read() as tx:
         result = await keys.account_keys(tx, _user(request).account_id, page)
-    t = _messages(request)
+    t = messages_of(request)
     revoked = request.query_params.get("revoked", "")
     return render(
         request,
@@ -375,7 +356,7 @@ async def _keys_page(
         now=datetime.now(tz=request.settings.zone),
         may_write=may_write(request),
         moment=_moment(request),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     )
 
 
@@ -411,7 +392,7 @@ async def create_key(request: Request) -> Response:
                 by=request.actor.name,
             )
     except REFUSALS as refused:
-        return await _keys_page(request, values, field_errors(refused, _messages(request)))
+        return await _keys_page(request, values, field_errors(refused, messages_of(request)))
     return render(
         request,
         "admin/key_created.html",
@@ -480,9 +461,9 @@ def _audit_filters(request: Request, t: Messages) -> tuple[str, str, dict[str, l
 @pages.page("/audit")
 async def recent_writes(request: Request) -> Response:
     _reader(request)
-    t = _messages(request)
+    t = messages_of(request)
     resource_type, actor, errors = _audit_filters(request, t)
-    page = await _page_request(request)
+    page = await page_of(request)
     async with request.read() as tx:
         result = await audit.search(
             tx,
@@ -506,7 +487,7 @@ async def recent_writes(request: Request) -> Response:
         may_write=may_write(request),
         shown=_shown_value,
         moment=_moment(request),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     )
 
 

@@ -21,7 +21,7 @@ Every page works as plain HTML forms; htmx only replaces the trainings' table as
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -41,15 +41,16 @@ from talent_training.catalog.schemas import (
     TrainingType,
 )
 from talent_training.console.auth import PREFIX, UserPrincipal, form_text
-from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.i18n import Messages, add_messages, language_of, messages_of
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.console.paging import page_links, page_of, partial
 from talent_training.db.database import Tx
 from talent_training.kit.actor import Actor
-from talent_training.kit.paging import Page, PageRequest, RootField
+from talent_training.kit.paging import PageRequest
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, InvalidRequest, RuleViolation
 from talent_training.kit.types import parse_choice_list, parse_id_list, storable_text
 from talent_training.users.tables import UserRole
-from talent_training.web.params import page_request, path_id
+from talent_training.web.params import path_id
 from talent_training.web.request import Request
 
 pages = Pages("/catalog")
@@ -146,27 +147,7 @@ def _rule_message(refused: DomainError, field: str, message: str, t: Messages) -
     return message
 
 
-def _messages(request: Request) -> Messages:
-    return Messages(language_of(request))
-
-
 # Lists ------------------------------------------------------------------------------------------------------
-
-
-async def _page_request(request: Request) -> PageRequest:
-    """The API's `page` (a cursor from the links, or an index) and `limit`; the links need both cursors."""
-    return replace(await page_request(request), fields=frozenset({RootField.PREV, RootField.NEXT}))
-
-
-async def _page_links(request: Request, result: Page[Any]) -> dict[str, Any]:
-    codec = await request.cursor_codec()
-
-    def link(cursor: Any) -> str | None:
-        if cursor is None:
-            return None
-        return f"{request.url.path}?{request.url.include_query_params(page=codec.encode(cursor)).query}"
-
-    return {"prev_url": link(result.prev), "next_url": link(result.next)}
 
 
 def _chosen_ids(request: Request, name: str) -> list[int] | None:
@@ -190,16 +171,6 @@ def _search(request: Request, t: Messages) -> tuple[str, dict[str, list[str]]]:
     except ValueError as exc:
         return "", {"search": [str(exc)]}
     return search, {}
-
-
-def _partial(request: Request, target: str) -> bool:
-    """An htmx request for one part of the page (not the whole page, which history restores ask for)."""
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-target") == target
-        and headers.get("hx-history-restore-request") != "true"
-    )
 
 
 async def _choices(request: Request) -> dict[str, Any]:
@@ -228,7 +199,7 @@ def _category_of(request: Request) -> Callable[[Any], str]:
 
 def _kinds(request: Request) -> dict[str, Any]:
     """The levels and types a training's selects offer, in the page's language."""
-    t = _messages(request)
+    t = messages_of(request)
     return {
         "levels_shown": [(level.value, t(f"level.{level.value}")) for level in Level],
         "types_shown": [(kind.value, t(f"type.{kind.value}")) for kind in TrainingType],
@@ -242,12 +213,12 @@ async def catalog_home(request: Request) -> Response:
 
 @pages.page("/trainings")
 async def trainings(request: Request) -> Response:
-    t = _messages(request)
+    t = messages_of(request)
     search, errors = _search(request, t)
     provider_ids = _chosen_ids(request, "providerIds")
     category_ids = _chosen_ids(request, "categoryIds")
     states = _chosen_states(request)
-    page = await _page_request(request)
+    page = await page_of(request)
     async with request.read() as tx:
         result = await service.list_trainings(
             tx,
@@ -263,10 +234,10 @@ async def trainings(request: Request) -> Response:
         "rows": result.items,
         "category_of": _category_of(request),
         "filtered": bool(search or provider_ids or category_ids or states),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     }
     vary = {"Vary": "Accept-Language, Cookie, HX-Request, HX-Target"}
-    if _partial(request, TABLE):
+    if partial(request, TABLE):
         return render(request, "catalog/_trainings_table.html", headers=vary, **context)
     return render(
         request,
@@ -276,7 +247,7 @@ async def trainings(request: Request) -> Response:
         errors=errors,
         provider_ids=provider_ids or [],
         category_ids=category_ids or [],
-        states_shown=[(state.value, _messages(request)(f"state.{state.value}")) for state in TrainingState],
+        states_shown=[(state.value, messages_of(request)(f"state.{state.value}")) for state in TrainingState],
         state_chosen=states[0].value if len(states) == 1 else "",
         may_write=may_write(request),
         **await _choices(request),
@@ -357,7 +328,7 @@ async def create_training(request: Request) -> Response:
         async with request.transaction() as tx:
             row = await service.create_training(tx, request.actor, data)
     except REFUSALS as refused:
-        return await _new_training_form(request, values, field_errors(refused, _messages(request)))
+        return await _new_training_form(request, values, field_errors(refused, messages_of(request)))
     return redirect(f"{HOME}/trainings/{row.id}?created")
 
 
@@ -412,7 +383,7 @@ async def save_training(request: Request) -> Response:
     except REFUSALS as refused:
         async with request.read() as tx:  # another account's, or no such training: 404
             row = await service.get_training(tx, request.principal.account_id, training_id)
-        return await _training_page(request, row, values, field_errors(refused, _messages(request)))
+        return await _training_page(request, row, values, field_errors(refused, messages_of(request)))
     return redirect(f"{HOME}/trainings/{training_id}?saved")
 
 
@@ -444,7 +415,7 @@ async def _entries_page(
     errors: dict[str, list[str]] | None = None,
 ) -> Response:
     """The list of providers or categories (`kind`), with the form of a new one for an HR administrator."""
-    page = await _page_request(request)
+    page = await page_of(request)
     lister = service.list_providers if kind == "providers" else service.list_categories
     async with request.read() as tx:
         result = await lister(tx, request.principal.account_id, page)
@@ -456,7 +427,7 @@ async def _entries_page(
         errors=errors or {},
         created="created" in request.query_params and not errors,
         may_write=may_write(request),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     )
 
 
@@ -493,7 +464,7 @@ async def _create_entry(
         async with request.transaction() as tx:
             await create(tx, request.actor, data)
     except REFUSALS as refused:
-        return await _entries_page(request, kind, values, field_errors(refused, _messages(request)))
+        return await _entries_page(request, kind, values, field_errors(refused, messages_of(request)))
     return redirect(f"{HOME}/{kind}?created")
 
 
@@ -627,7 +598,7 @@ async def _save_entry(request: Request, entry: _Entry) -> Response:
     except REFUSALS as refused:
         async with request.read() as tx:  # another account's, or no such entry: 404
             row = await entry.get(tx, request.principal.account_id, entry_id)
-        return _entry_page(request, entry, row, values, field_errors(refused, _messages(request)))
+        return _entry_page(request, entry, row, values, field_errors(refused, messages_of(request)))
     return redirect(f"{HOME}/{entry.kind}/{entry_id}?saved")
 
 

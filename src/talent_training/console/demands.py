@@ -24,7 +24,6 @@ savepoint of one transaction: each succeeds or fails alone, and the page says wh
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -37,13 +36,14 @@ from talent_training.catalog import service as catalog
 from talent_training.console import scope
 from talent_training.console.auth import PREFIX, UserPrincipal, form_text
 from talent_training.console.catalog import REFUSALS, field_errors
-from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.i18n import Messages, add_messages, messages_of
 from talent_training.console.messages.demands import EN, FR
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.console.paging import page_links, page_of, partial
 from talent_training.db.database import Tx
 from talent_training.directory import service as directory
 from talent_training.kit.clock import today
-from talent_training.kit.paging import Page, PageRequest, RootField, parse_sort
+from talent_training.kit.paging import PageRequest, parse_sort
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, NotFound, RuleViolation
 from talent_training.kit.types import parse_choice_list, parse_id_list, parse_query_bool
 from talent_training.planning import service as planning
@@ -63,7 +63,7 @@ from talent_training.training_demands.schemas import (
     Registration,
 )
 from talent_training.users.tables import UserRole
-from talent_training.web.params import page_request, path_id
+from talent_training.web.params import path_id
 from talent_training.web.request import Request
 
 pages = Pages("/demands")
@@ -178,10 +178,6 @@ def refusals(refused: Exception, t: Messages) -> dict[str, list[str]]:
 # The inbox --------------------------------------------------------------------------------------------------
 
 
-def _messages(request: Request) -> Messages:
-    return Messages(language_of(request))
-
-
 def _inbox_query(request: Request) -> dict[str, Any]:
     """The filters as the inbox's form shows them, from the query (the API's names). No `states` at all is
     the default, what needs action; `states=` (the select's "any") is every state."""
@@ -217,31 +213,6 @@ def _filters(chosen: dict[str, Any], team: list[int] | None) -> Filters:
     )
 
 
-async def _page_request(request: Request) -> PageRequest:
-    return replace(await page_request(request), fields=frozenset({RootField.PREV, RootField.NEXT}))
-
-
-async def _page_links(request: Request, result: Page[Any]) -> dict[str, Any]:
-    """The inbox's previous and next pages, with its filters (from the bulk form's address too)."""
-    codec = await request.cursor_codec()
-
-    def link(cursor: Any) -> str | None:
-        if cursor is None:
-            return None
-        return f"{HOME}?{request.url.include_query_params(page=codec.encode(cursor)).query}"
-
-    return {"prev_url": link(result.prev), "next_url": link(result.next)}
-
-
-def _partial(request: Request) -> bool:
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-target") == TABLE
-        and headers.get("hx-history-restore-request") != "true"
-    )
-
-
 def _choice(value: Any) -> str:
     return "" if value is None else str(value[0]) if isinstance(value, list | tuple) and value else ""
 
@@ -254,15 +225,15 @@ async def _inbox(
 ) -> Response:
     chosen = _inbox_query(request)
     sort = parse_sort(chosen["sort"], SORTABLE)
-    page = await _page_request(request)
+    page = await page_of(request)
     account = request.principal.account_id
-    partial = _partial(request)
+    table_only = partial(request, TABLE)
     acting = may_act(request)
     choices: dict[str, Any] = {}
     async with request.read() as tx:
         team = await scope.team(tx, request)
         result = await service.search(tx, account, _filters(chosen, team), sort, page)
-        if not partial:
+        if not table_only:
             departments = await directory.list_units(tx, directory.DEPARTMENT, account, CHOICES)
             trainings = await catalog.list_trainings(
                 tx, account, CHOICES, search=None, provider_ids=None, category_ids=None, ids=None
@@ -270,7 +241,7 @@ async def _inbox(
             choices["departments"] = [(row.id, row.name) for row in departments.items]
             choices["trainings"] = [(row.id, row.title) for row in trainings.items]
         plans = await _plans(tx, account) if acting else []  # the bulk form's, in the table's part too
-    t = _messages(request)
+    t = messages_of(request)
     context: dict[str, Any] = {
         "rows": result.items,
         "level_of": _level_of,
@@ -283,9 +254,9 @@ async def _inbox(
         "plans": plans,
         "action_query": request.url.query,
         **_kinds(t),
-        **await _page_links(request, result),
+        **await page_links(request, result, path=HOME),
     }
-    if partial:
+    if table_only:
         return render(request, "demands/_inbox_table.html", headers=_HEADERS, **context)
     states = chosen["states"]
     return render(
@@ -380,7 +351,7 @@ async def bulk(request: Request) -> Response:
     colleague refused it meanwhile, it is not the manager's) leaves the others done, and the page lists each
     with its result. The form itself (the action's field, nothing ticked) is checked first, for all."""
     _actor(request)
-    t = _messages(request)
+    t = messages_of(request)
     form = await request.form()
     action = form_text(form, "action")
     values = {name: form_text(form, name) for name in ("level", "planId", "reason")}
@@ -443,7 +414,7 @@ async def _demand_page(
     errors: dict[str, list[str]] | None = None,
 ) -> Response:
     account = request.principal.account_id
-    t = _messages(request)
+    t = messages_of(request)
     acting = may_act(request)
     async with request.read() as tx:
         row = await _in_scope(tx, request, demand_id)
@@ -537,7 +508,7 @@ async def _act(request: Request, action: str, notice: str) -> Response:
             await _in_scope(tx, request, demand_id)
             await _apply(tx, request, action, demand_id, data)
     except REFUSALS as refused:
-        return await _demand_page(request, demand_id, values, refusals(refused, _messages(request)))
+        return await _demand_page(request, demand_id, values, refusals(refused, messages_of(request)))
     return redirect(f"{HOME}/{demand_id}?{notice}")
 
 

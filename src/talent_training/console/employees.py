@@ -23,15 +23,12 @@ from talent_training.console import scope
 from talent_training.console.auth import PREFIX
 from talent_training.console.catalog import (
     _chosen_ids,
-    _messages,
-    _page_links,
-    _page_request,
-    _partial,
     _search,
 )
-from talent_training.console.i18n import add_messages, language_of
+from talent_training.console.i18n import add_messages, language_of, messages_of
 from talent_training.console.messages.employees import EN, FR
 from talent_training.console.pages import Pages, render
+from talent_training.console.paging import page_links, page_of, partial
 from talent_training.directory import service as directory
 from talent_training.directory.repository import EmployeeFilters
 from talent_training.kit.clock import today
@@ -83,10 +80,10 @@ def full_name(first: str | None, last: str | None) -> str:
 
 @pages.page("")
 async def employees(request: Request) -> Response:
-    t = _messages(request)
+    t = messages_of(request)
     search, errors = _search(request, t)
     department_ids = _chosen_ids(request, "departmentIds")
-    page = await _page_request(request)
+    page = await page_of(request)
     account = request.principal.account_id
     async with request.read() as tx:
         team = await scope.team(tx, request)
@@ -101,9 +98,9 @@ async def employees(request: Request) -> Response:
         "department_names": names,
         "full_name": full_name,
         "filtered": bool(search or department_ids),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     }
-    if _partial(request, TABLE):
+    if partial(request, TABLE):
         return render(request, "employees/_table.html", headers=_VARY, **context)
     return render(
         request,
@@ -124,7 +121,7 @@ async def employees(request: Request) -> Response:
 @pages.page("/{id}")
 async def employee(request: Request) -> Response:
     employee_id = path_id(request, "Employee")
-    page = await _page_request(request)
+    page = await page_of(request)
     account = request.principal.account_id
     language = language_of(request)
     async with request.read() as tx:
@@ -133,14 +130,14 @@ async def employee(request: Request) -> Response:
         if person is None:
             raise NotFound(f"Employee {employee_id}")
         timeline = await history.timeline(tx, account, employee_id, page)
-        if _partial(request, TIMELINE):
+        if partial(request, TIMELINE):
             return render(
                 request,
                 "employees/_timeline.html",
                 headers=_VARY,
                 rows=timeline.items,
                 hours=lambda h: hours(h, language),
-                **await _page_links(request, timeline),
+                **await page_links(request, timeline),
             )
         per_year = await history.hours_per_year(tx, account, employee_id)
         certifications = await history.certifications(tx, account, employee_id)
@@ -162,5 +159,5 @@ async def employee(request: Request) -> Response:
         more_demands=more_demands,
         demands_shown=history.DEMANDS_SHOWN,
         rows=timeline.items,
-        **await _page_links(request, timeline),
+        **await page_links(request, timeline),
     )

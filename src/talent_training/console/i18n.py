@@ -324,6 +324,11 @@ class Messages:
         return key in self._messages
 
 
+def messages_of(request: Request) -> Messages:
+    """The messages of the request's language."""
+    return Messages(language_of(request))
+
+
 def asked_language(request: Request) -> str | None:
     """The language the request switches to (`?lang=`), or None."""
     asked = request.query_params.get(ASKED)

@@ -44,9 +44,10 @@ from talent_training.console.auth import (
     from_this_site,
     session_csrf,
 )
-from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.i18n import Messages, add_messages, messages_of
 from talent_training.console.messages.imports import EN, FR
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.console.paging import partial
 from talent_training.console.scope import is_hr_admin, principal
 from talent_training.imports import FileOptions
 from talent_training.imports.decoding import encoding_name
@@ -68,10 +69,6 @@ _NEW = {"kind": jobs.REALIZED_TRAININGS, "createMissing": False, "encoding": "",
 add_messages(en=EN, fr=FR)
 
 
-def _messages(request: Request) -> Messages:
-    return Messages(language_of(request))
-
-
 def _hr_admin(request: Request) -> None:
     """Imports write the directory and the records of everyone: an HR administrator's alone (a manager or an
     auditor gets 403, and never sees the wizard)."""
@@ -85,7 +82,7 @@ def _hr_admin(request: Request) -> None:
 def _form_page(
     request: Request, values: dict[str, Any], errors: dict[str, list[str]] | None = None
 ) -> Response:
-    t = _messages(request)
+    t = messages_of(request)
     return render(
         request,
         "imports/upload.html",
@@ -116,16 +113,16 @@ async def upload(request: Request) -> Response:
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if media_type != FORM:
         form = await checked_form(request)  # the token checked as every form's; then "choose a file"
-        return _refused(request, _values(form), {"file": [_messages(request)("imports.file.required")]})
+        return _refused(request, _values(form), {"file": [messages_of(request)("imports.file.required")]})
     form = await _multipart(request)
     try:
         check_token(form.get(CSRF_FIELD), session_csrf(request.cookies[SESSION_COOKIE]))
         values = _values(form)
-        options, errors = _options(values, _messages(request))
+        options, errors = _options(values, messages_of(request))
         file = form.get(FILE_PART)
         size = _size(file.file) if isinstance(file, UploadFile) else 0
         if not size:
-            errors["file"] = [_messages(request)("imports.file.required")]
+            errors["file"] = [messages_of(request)("imports.file.required")]
         if errors or not isinstance(file, UploadFile):
             return _refused(request, values, errors)
         request_id = REQUEST_ID.get() or NO_REQUEST
@@ -206,15 +203,6 @@ async def _own_job(request: Request) -> Any:
     return job
 
 
-def _partial(request: Request) -> bool:
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-target") == JOB
-        and headers.get("hx-history-restore-request") != "true"
-    )
-
-
 def _problems_page(request: Request, report: dict[str, Any]) -> dict[str, Any]:
     """The problems of the report to show: a page of PROBLEMS_PER_PAGE of those kept, and its links."""
     kept: list[dict[str, Any]] = report.get("problems", [])
@@ -250,7 +238,7 @@ def _created(created: dict[str, int], t: Messages) -> str:
 async def job_page(request: Request) -> Response:
     _hr_admin(request)
     job = await _own_job(request)
-    t = _messages(request)
+    t = messages_of(request)
     options = jobs.JobOptions.from_json(job.options)
     report: dict[str, Any] = job.report or {}
     context: dict[str, Any] = {
@@ -270,7 +258,7 @@ async def job_page(request: Request) -> Response:
         **_problems_page(request, report),
     }
     vary = {"Vary": "Accept-Language, Cookie, HX-Request, HX-Target"}
-    if _partial(request):
+    if partial(request, JOB):
         return render(request, "imports/_job.html", headers=vary, **context)
     kind = t(f"imports.kind.{job.kind}")
     title = t("imports.job.title.dry" if options.dry_run else "imports.job.title.import", kind=kind)

@@ -36,10 +36,11 @@ from starlette.responses import Response
 from talent_training.catalog import service as catalog
 from talent_training.console import scope
 from talent_training.console.auth import PREFIX, form_text
-from talent_training.console.catalog import REFUSALS, _page_links, _page_request, _partial
-from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.catalog import REFUSALS
+from talent_training.console.i18n import Messages, add_messages, language_of, messages_of
 from talent_training.console.messages.realized import EN, FR
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.console.paging import page_links, page_of, partial
 from talent_training.db.database import Tx
 from talent_training.directory import service as directory
 from talent_training.directory.repository import EmployeeFilters
@@ -96,10 +97,6 @@ _FORM_FIELDS = (
 _DIGITS = re.compile(r"[0-9]{1,10}")
 
 add_messages(en=EN, fr=FR)
-
-
-def _messages(request: Request) -> Messages:
-    return Messages(language_of(request))
 
 
 # Refusals, next to their fields, in the page's language -----------------------------------------------------
@@ -256,7 +253,7 @@ def hours(hundredths: int, language: str) -> str:
 def _shown(request: Request) -> dict[str, Any]:
     """How a record's values are written on a page."""
     language = language_of(request)
-    t = _messages(request)
+    t = messages_of(request)
 
     def duration(row: Any) -> str:
         return t("realized.hours", hours=hours(row.duration_hundredths, language))
@@ -291,9 +288,9 @@ def _writer(request: Request) -> None:
 
 @pages.page("")
 async def realized_trainings(request: Request) -> Response:
-    t = _messages(request)
+    t = messages_of(request)
     asked = _asked(request, t)
-    page = await _page_request(request)
+    page = await page_of(request)
     account = request.principal.account_id
     async with request.read() as tx:
         filters = await _scoped(tx, request, asked.filters)
@@ -305,10 +302,10 @@ async def realized_trainings(request: Request) -> Response:
         "filtered": bool(asked.given),
         "exports": _export_links(asked),
         **_shown(request),
-        **await _page_links(request, result),
+        **await page_links(request, result),
     }
     vary = {"Vary": "Accept-Language, Cookie, HX-Request, HX-Target"}
-    if _partial(request, TABLE):
+    if partial(request, TABLE):
         # The form is not replaced: what it refused is said above the table instead.
         refused = [(_LABELS[name], messages) for name, messages in asked.errors.items()]
         return render(request, "realized/_table.html", headers=vary, refused=refused, **context)
@@ -328,7 +325,7 @@ async def realized_trainings(request: Request) -> Response:
 
 async def _export(request: Request, file_format: FileFormat) -> Response:
     """The API's export (`Accept: text/csv` on its list) of the list as filtered here, every page of it."""
-    asked = _asked(request, _messages(request))
+    asked = _asked(request, messages_of(request))
     if asked.errors:
         raise InvalidRequest(asked.errors)
     async with request.read() as tx:
@@ -474,7 +471,7 @@ async def record_realized_training(request: Request) -> Response:
             await _check_owner(tx, request, data.ownerId)
             row = await service.record(tx, request.actor, data, today(request.settings.zone))
     except REFUSALS as refused:
-        return await _form(request, values, field_errors(refused, _messages(request)))
+        return await _form(request, values, field_errors(refused, messages_of(request)))
     return redirect(f"{HOME}/{row.id}?created")
 
 
@@ -512,7 +509,7 @@ async def owner_choices(request: Request) -> Response:
 async def training_choices(request: Request) -> Response:
     """The trainings matching what is typed (a title, or an id)."""
     typed = _typed(request, "trainingId").rpartition(",")[2].strip()
-    t = _messages(request)
+    t = messages_of(request)
     options: list[tuple[int, str]] = []
     if typed and "\x00" not in typed:
         digits = _DIGITS.fullmatch(typed) is not None and int(typed) <= INT32_MAX

@@ -18,7 +18,6 @@ participants, records and sheet rows. Only an HR administrator takes attendance.
 from __future__ import annotations
 
 import calendar
-from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -28,14 +27,15 @@ from starlette.responses import Response
 from talent_training.console import scope
 from talent_training.console.auth import PREFIX
 from talent_training.console.catalog import REFUSALS, field_errors, may_write
-from talent_training.console.i18n import Messages, add_messages, language_of
+from talent_training.console.i18n import Messages, add_messages, messages_of
 from talent_training.console.messages.sessions import EN, FR
 from talent_training.console.pages import Pages, redirect, render
+from talent_training.console.paging import LINKS, page_links, page_of, partial
 from talent_training.db.database import Tx
 from talent_training.directory import service as directory
 from talent_training.directory.repository import EmployeeFilters
 from talent_training.kit.clock import today
-from talent_training.kit.paging import Page, PageRequest, RootField, Sort
+from talent_training.kit.paging import Page, PageRequest, Sort
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, RuleViolation
 from talent_training.kit.types import hundredths_to_json, parse_choice_list, parse_id_list
 from talent_training.planning import service as planning
@@ -46,7 +46,7 @@ from talent_training.realized_trainings.repository import V1Filters
 from talent_training.training_demands import service as demands
 from talent_training.training_demands.repository import Filters
 from talent_training.training_demands.schemas import MAX_ATTENDANCE, Attendance, DemandState
-from talent_training.web.params import page_request, path_id
+from talent_training.web.params import path_id
 from talent_training.web.request import Request
 
 pages = Pages("/sessions")
@@ -58,14 +58,10 @@ PARTICIPANTS_LIMIT = 50  # a page of participants, and of recorded trainings, on
 SHEET_LIMIT = MAX_ATTENDANCE  # one attendance form, one printed sheet: as many as one API call takes
 PRINTED_DAYS = 5  # days per table of the printed sheet (two half-days each): an A4 page across
 PRINTED_DAYS_MAX = 31  # a longer session is signed on the sheet of its first month
-_LINKS = frozenset({RootField.PREV, RootField.NEXT})
+_SAID_ONCE = ("recorded",)  # the notice of a sheet just recorded: not carried to another page
 
 
 add_messages(en=EN, fr=FR)
-
-
-def _messages(request: Request) -> Messages:
-    return Messages(language_of(request))
 
 
 def _today(request: Request) -> date:
@@ -125,7 +121,7 @@ class Shown:
 
 
 def _shown(request: Request) -> Shown:
-    return Shown(_messages(request))
+    return Shown(messages_of(request))
 
 
 def name_of(row: Any) -> str:
@@ -138,30 +134,14 @@ def name_of(row: Any) -> str:
 async def _page_request(request: Request, name: str = "page", limit: int | None = None) -> PageRequest:
     """The API's `page` (a cursor from the links, or an index) and `limit`, under the parameter `name`."""
     if name == "page":
-        asked = await page_request(request)
-        if limit is not None and "limit" not in request.query_params:
-            asked = replace(asked, limit=limit)
-        return replace(asked, fields=_LINKS)
+        return await page_of(request, limit)
     token = request.query_params.get(name)
     codec = await request.cursor_codec()
     try:
         cursor = codec.decode(token) if token else None
     except DomainError:
         raise RuleViolation(name, "not a page of this list") from None
-    return PageRequest(limit=limit or PARTICIPANTS_LIMIT, cursor=cursor, fields=_LINKS)
-
-
-async def _page_links(request: Request, result: Page[Any], name: str = "page") -> dict[str, Any]:
-    codec = await request.cursor_codec()
-
-    def link(cursor: Any) -> str | None:
-        if cursor is None:
-            return None
-        # Not the notice of a sheet just recorded: it was said once.
-        url = request.url.remove_query_params("recorded").include_query_params(**{name: codec.encode(cursor)})
-        return f"{request.url.path}?{url.query}"
-
-    return {"prev_url": link(result.prev), "next_url": link(result.next)}
+    return PageRequest(limit=limit or PARTICIPANTS_LIMIT, cursor=cursor, fields=LINKS)
 
 
 def _month(value: str | None) -> date | None:
@@ -221,18 +201,9 @@ def _filters(request: Request, t: Messages) -> tuple[SessionFilters, dict[str, A
     return filters, values, errors
 
 
-def _partial(request: Request, target: str) -> bool:
-    headers = request.headers
-    return (
-        headers.get("hx-request") == "true"
-        and headers.get("hx-target") == target
-        and headers.get("hx-history-restore-request") != "true"
-    )
-
-
 @pages.page("")
 async def sessions(request: Request) -> Response:
-    t = _messages(request)
+    t = messages_of(request)
     filters, values, errors = _filters(request, t)
     page = await _page_request(request)
     async with request.read() as tx:
@@ -243,10 +214,10 @@ async def sessions(request: Request) -> Response:
         "rows": result.items,
         "shown": Shown(t),
         "filtered": filters != SessionFilters(),
-        **await _page_links(request, result),
+        **await page_links(request, result, dropped=_SAID_ONCE),
     }
     vary = {"Vary": "Accept-Language, Cookie, HX-Request, HX-Target"}
-    if _partial(request, TABLE):
+    if partial(request, TABLE):
         return render(request, "sessions/_table.html", headers=vary, **context)
     return render(
         request,
@@ -262,7 +233,7 @@ async def sessions(request: Request) -> Response:
 @pages.page("/calendar")
 async def month_calendar(request: Request) -> Response:
     """A month, Monday first, each session on every day it spans; `?month=2026-12` (default: this month)."""
-    t = _messages(request)
+    t = messages_of(request)
     now = _today(request)
     asked = request.query_params.get("month")
     first = _month(asked) if asked else now.replace(day=1)
@@ -342,8 +313,8 @@ async def session(request: Request) -> Response:
         may_take = may_write(request) and _may_take_attendance(row, _today(request))
         if may_take:  # and somebody awaits it
             may_take = bool((await _awaiting(tx, request, session_id, 1)).items)
-    participant_links = await _page_links(request, participants)
-    recorded_links = await _page_links(request, recorded, "recorded_page")
+    participant_links = await page_links(request, participants, dropped=_SAID_ONCE)
+    recorded_links = await page_links(request, recorded, name="recorded_page", dropped=_SAID_ONCE)
     done = request.query_params.get("recorded", "")
     return render(
         request,
@@ -432,7 +403,7 @@ async def take_attendance(request: Request) -> Response:
 async def _problems(request: Request, session_id: int, refused: Exception, listed: list[int]) -> list[str]:
     """What the attendance service refused, in the page's words: the session closed or not over, a person
     already recorded or no longer on it; else the API's own message."""
-    t = _messages(request)
+    t = messages_of(request)
     async with request.read() as tx:
         row = await _session(tx, request, session_id)
     if row.status == SessionStatus.CLOSED:

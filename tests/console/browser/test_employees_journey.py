@@ -72,6 +72,9 @@ def test_a_manager_finds_a_certification_expiring_in_their_team(console: Console
     expect(page.get_by_text("No employee matches.")).to_be_visible()
     expect(page).to_have_url(re.compile(r"search=carl"))
     page.get_by_label("Search by name, login or email").fill("ada")
+    expect(page).to_have_url(
+        re.compile(r"search=ada")
+    )  # the search's table in place before its link is clicked
     page.get_by_role("link", name="Ada Lovelace").click()
 
     expect(page).to_have_url(f"{console.url}/console/employees/2")

@@ -23,6 +23,8 @@ from typing import Any
 import asyncpg
 
 from bench.generate import _account, _catalog
+from talent_training.db.database import Database
+from talent_training.directory import repository as directory
 from talent_training.kit.text import fold
 
 ACCOUNT = "workflow"
@@ -493,6 +495,17 @@ async def reset_attendance(connection: asyncpg.Connection, workflow: Workflow) -
     return int(put_back)
 
 
+async def _chains_of_command(dsn: str, account_id: int) -> None:
+    """The directory was copied in behind the service's back: its chains of command are spelled out as an
+    import of the directory would (directory/repository.py)."""
+    database = Database.connect(dsn.replace("postgresql://", "postgresql+asyncpg://"), pool_size=1)
+    try:
+        async with database.transaction() as tx:
+            await directory.rebuild_chains(tx, account_id)
+    finally:
+        await database.dispose()
+
+
 async def load_into(dsn: str) -> float:
     """Load the workflow account into a migrated database that lacks it, then VACUUM ANALYZE (index-only
     scans, fresh statistics). The seconds it took, or 0.0 when it was loaded already."""
@@ -502,6 +515,9 @@ async def load_into(dsn: str) -> float:
             return 0.0
         started = monotonic()
         await load(connection)
+        await _chains_of_command(
+            dsn, await connection.fetchval("SELECT id FROM accounts WHERE name = $1", ACCOUNT)
+        )
         await connection.execute("VACUUM ANALYZE")
         return monotonic() - started
     finally:

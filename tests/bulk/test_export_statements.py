@@ -20,17 +20,21 @@ from talent_training.training_demands.schemas import DemandState
 
 
 def every_shape() -> list[Query]:
-    shapes = [realized._rows(*flags) for flags in itertools.product([False, True], repeat=5)]
-    shapes += [employees._rows(*flags) for flags in itertools.product([False, True], repeat=5)]
-    for owners, sessions, trainings, ranks in itertools.product([False, True], repeat=4):
+    teams = [0, 1, 2]  # a manager's team: none, its ids, joined
+    flags = [(*others, team) for others in itertools.product([False, True], repeat=5) for team in teams]
+    shapes = [realized._rows(*shape) for shape in flags]
+    shapes += [employees._rows(*shape) for shape in flags]
+    for (owners, sessions, trainings, ranks), team in itertools.product(
+        itertools.product([False, True], repeat=4), teams
+    ):
         for departments, establishments in itertools.product([0, 1, 2], repeat=2):  # none, one, several
-            shape = (owners, sessions, trainings, (), departments, establishments, ranks, None)
+            shape = (owners, sessions, trainings, (), departments, establishments, ranks, None, team)
             shapes.append(demands._rows(shape, Sort()))
     sorts = [Sort(field, descending) for field in SORTABLE for descending in (False, True)]
     for states, planned, sort in itertools.product(
         [(), (DemandState.REQUESTED,), tuple(DemandState)], [None, False, True], sorts
     ):
-        shapes.append(demands._rows((False, False, False, states, 1, 0, False, planned), sort))
+        shapes.append(demands._rows((False, False, False, states, 1, 0, False, planned, 0), sort))
     return shapes
 
 

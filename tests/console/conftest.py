@@ -13,6 +13,7 @@ import pytest
 
 from talent_training.accounts.service import account_named
 from talent_training.app import TalentTraining
+from talent_training.directory import repository as directory_repository
 from talent_training.users import service as users
 
 PASSWORD = "correct horse battery staple"
@@ -105,3 +106,12 @@ async def signed_in(app: TalentTraining) -> AsyncIterator[Browser]:
     yield open_browser
     for client in opened:
         await client.aclose()
+
+
+@pytest.fixture(params=["ids", "joined"])
+def team_form(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A manager's team reaches the lists in either form (directory's `Team`): as its ids (a small team), or
+    joined from the chains of command (a large one); tests of what a manager sees run with both."""
+    if request.param == "joined":
+        monkeypatch.setattr(directory_repository, "SMALL_TEAM", 0)
+    return str(request.param)

@@ -10,6 +10,7 @@ import re
 from typing import Any
 
 import httpx
+import pytest
 
 from talent_training.app import TalentTraining
 from tests.audit.test_audit_events import events
@@ -253,6 +254,7 @@ async def test_bulk_actions_apply_to_each_and_say_which_failed(
     assert (await ok(await client.get(demand_url(second["id"]))))["refusalReason"] == "Budget"
 
 
+@pytest.mark.usefixtures("team_form")
 async def test_a_manager_sees_and_acts_on_their_team_only(
     signed_in: Browser, client: httpx.AsyncClient, app: TalentTraining
 ) -> None:

@@ -137,6 +137,7 @@ async def test_the_list_searches_filters_and_pages(signed_in: Browser, team: Tea
     assert 'id="search-error"' in too_long.text and len(listed(too_long)) == 4
 
 
+@pytest.mark.usefixtures("team_form")
 async def test_a_manager_sees_their_team_and_nobody_else(signed_in: Browser, team: Team) -> None:
     manager = await signed_in("manager", "grace@example.com", employee_id=team.grace["id"])
     page = await manager.get(EMPLOYEES)

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from talent_training.app import TalentTraining
 from tests.audit.test_audit_events import events
@@ -339,6 +340,7 @@ async def test_each_refusal_is_shown_next_to_its_field_and_nothing_is_recorded(
     assert len(rows_of(await console.get(REALIZED))) == 1  # only the one made through the API
 
 
+@pytest.mark.usefixtures("team_form")
 async def test_a_manager_sees_and_records_for_their_team_only(
     app: TalentTraining, signed_in: Browser, client: httpx.AsyncClient
 ) -> None:

@@ -348,6 +348,7 @@ async def test_a_long_session_is_printed_five_days_a_table(
 # Who sees what ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("team_form")
 async def test_a_manager_sees_the_session_with_their_team_only_and_takes_no_attendance(
     app: TalentTraining, signed_in: Browser, client: httpx.AsyncClient, world: World
 ) -> None:

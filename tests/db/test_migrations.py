@@ -37,6 +37,7 @@ ACCOUNT_SCOPED = (
     "departments",
     "establishments",
     "employees",
+    "employee_chains",
     "plans",
     "training_sessions",
     "training_demands",
@@ -247,5 +248,55 @@ def test_upgrading_a_database_that_holds_data_loses_none_of_it(
         ] == [(416, "2025-01-05", 1450, True, None, None), (417, "2025-03-01", 7, False, 12, 34)]
         # Costs and expiry dates (0005) are optional: absent from every record made before them.
         assert found["realized_trainings_extensions"] == [(None, None, None), (None, None, None)]
+    finally:
+        databases.drop(url)
+
+
+# A directory of two accounts at 0008 (before the chains of command were kept): 1 heads 2, who heads 3 and 4;
+# 5 has no manager; the other account's 1 heads its 2.
+_DIRECTORY_BEFORE_CHAINS = [
+    "INSERT INTO accounts (id, name, created_at) VALUES (2, 'other', '2026-01-01')",
+    *(
+        "INSERT INTO employees (account_id, id, login, first_name, last_name, manager_id, search_text,"
+        f" created_at, updated_at) VALUES ({account}, {id}, 'e{id}', 'E', '{id}', {manager}, '',"
+        " '2026-01-01', '2026-01-01')"
+        for account, id, manager in [
+            (1, 1, "NULL"),
+            (1, 2, 1),
+            (1, 3, 2),
+            (1, 4, 2),
+            (1, 5, "NULL"),
+            (2, 1, "NULL"),
+            (2, 2, 1),
+        ]
+    ),
+]
+
+
+async def _directory_at_0008(url: str) -> None:
+    engine = migration_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0008"))
+            for statement in _DIRECTORY_BEFORE_CHAINS:
+                await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+def test_upgrading_spells_out_the_chains_of_command_of_the_directory_there(
+    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
+) -> None:
+    url = databases.create_empty(tmp_path)
+    try:
+        anyio.run(_directory_at_0008, url)
+        anyio.run(upgrade, url)
+        found = anyio.run(
+            inspect,
+            url,
+            lambda c: sorted(tuple(row) for row in c.execute(sa.text("SELECT * FROM employee_chains"))),
+        )
+        # (account, manager, employee): every manager above each employee, at any depth, in its own account.
+        assert found == [(1, 1, 2), (1, 1, 3), (1, 1, 4), (1, 2, 3), (1, 2, 4), (2, 1, 2)]
     finally:
         databases.drop(url)

@@ -20,6 +20,7 @@ from talent_training.db.base import UTCDateTime, utcnow
 from talent_training.db.errors import UniqueViolation
 from talent_training.db.paging import Paged
 from talent_training.db.statements import Query
+from talent_training.kit.paging import Sort
 from talent_training.realized_trainings import repository as realized
 from talent_training.reports import repository as reports
 
@@ -38,7 +39,11 @@ _ACCOUNT = Query(
 def every_statement() -> list[Query]:
     """Every statement of the code base: module constants, and each shape of every cached list builder."""
     for shape in itertools.product([False, True], repeat=5):
-        realized._search(*shape)
+        for team in (0, 1, 2):  # a manager's team: none, its ids, joined
+            realized._search(*shape, team)
+    for shape in itertools.product([False, True], repeat=4):
+        for team, sort in itertools.product((0, 1, 2), (Sort(), Sort("sessionEndOn", True))):
+            realized._v1_list(*shape, team, sort)
     states = [
         (),
         (TrainingState.READY,),

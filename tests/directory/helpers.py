@@ -7,7 +7,14 @@ from typing import Any
 
 import httpx
 
+from talent_training.accounts.service import existing_account
+from talent_training.app import TalentTraining
+from talent_training.directory import service as directory
+from talent_training.directory.repository import EmployeeFilters
+from talent_training.kit.paging import PageRequest
 from tests.factories import OMIT, PREFIX
+
+Teams = dict[int, set[int]]  # a manager's employee id: the ids below them
 
 DEPARTMENTS = f"{PREFIX}/v1/departments"
 ESTABLISHMENTS = f"{PREFIX}/v1/establishments"
@@ -67,3 +74,21 @@ async def audit_events(
     assert response.status_code == 200, response.text
     items: list[dict[str, Any]] = response.json()["items"]
     return items
+
+
+async def teams_both_ways(app: TalentTraining, account: str = "default") -> tuple[Teams, Teams]:
+    """Each employee's team as the chains of command keep it (`team_of`), and as the directory's managers
+    say it is (walked up from every employee here): equal whenever the chains were kept right."""
+    async with app.database.read() as tx:
+        account_id = await existing_account(tx, account)
+        assert account_id is not None
+        listed = await directory.list_employees(tx, account_id, EmployeeFilters(), PageRequest(limit=1000))
+        managers = {row.id: row.manager_id for row in listed.items}
+        kept = {employee: set(await directory.team_of(tx, account_id, employee)) for employee in managers}
+    said: Teams = {employee: set() for employee in managers}
+    for employee in managers:
+        above = managers[employee]
+        while above is not None:
+            said[above].add(employee)
+            above = managers[above]
+    return kept, said

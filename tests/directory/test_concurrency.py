@@ -4,13 +4,15 @@ new id written at once, and manager changes that would together close a loop."""
 from __future__ import annotations
 
 import asyncio
+import random
 
 import httpx
 import pytest
 
+from talent_training.app import TalentTraining
 from tests.conftest import ClientFactory
-from tests.directory.helpers import EMPLOYEES, UNITS, employee_body, put_employee
-from tests.factories import count
+from tests.directory.helpers import EMPLOYEES, UNITS, employee_body, put_employee, teams_both_ways
+from tests.factories import OMIT, count
 
 
 @pytest.mark.parametrize("kind", ["department", "establishment"])
@@ -130,3 +132,27 @@ async def test_concurrent_writes_of_managers_and_their_reports_all_succeed(
     assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
     for r in range(5, 13):
         assert await manager_of(client, r) == r % 4 + 1
+
+
+async def test_concurrent_changes_of_manager_keep_the_chains_of_command(
+    committed_app: TalentTraining, make_committed_client: ClientFactory
+) -> None:
+    # Each round moves the members of a chain under one another at once: the chains of command are rewritten
+    # from what they were, so moves that interleaved would leave a team the managers no longer give.
+    client = await make_committed_client("write")
+    rng = random.Random(7)
+    for n in range(1, 13):
+        await put_employee(client, n, login=f"e{n}", managerId=OMIT if n == 1 else n - 1)
+    for _ in range(5):
+        moves = [(n, rng.choice([m for m in range(1, 13) if m != n])) for n in rng.sample(range(2, 13), 8)]
+        responses = await asyncio.gather(
+            *(
+                client.put(f"{EMPLOYEES}/{n}", json=employee_body(login=f"e{n}", managerId=m))
+                for n, m in moves
+            )
+        )
+        assert {r.status_code for r in responses} <= {200, 400}, [r.text for r in responses]
+
+        kept, said = await teams_both_ways(committed_app)
+
+        assert kept == said

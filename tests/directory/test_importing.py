@@ -24,8 +24,9 @@ from tests.directory.helpers import (
     audit_events,
     put_department,
     put_employee,
+    teams_both_ways,
 )
-from tests.factories import PREFIX
+from tests.factories import OMIT, PREFIX
 
 HEADER = "id,login,firstName,lastName,email,department,establishment,managerLogin,hiredOn,leftOn"
 TODAY = date(2025, 6, 1)
@@ -233,6 +234,23 @@ async def test_managers_may_come_after_their_reports_in_the_file(
     assert report.accepted, list(report.problems)
     managers = {n: ((await employee(client, n) or {}).get("manager") or {}).get("id") for n in (1, 2, 3, 9)}
     assert managers == {1: None, 2: 1, 3: 2, 9: 3}
+
+
+async def test_an_import_that_moves_managers_keeps_the_chains_of_command(
+    run: Importer, app: TalentTraining, client: httpx.AsyncClient
+) -> None:
+    for n, manager in ((1, None), (2, 1), (3, 2), (4, 3), (5, None)):
+        await put_employee(client, n, login=f"e{n}", managerId=manager if manager else OMIT)
+
+    # 3 (with 4 below) moves from 2 to 5; 6 and 7 arrive under 4; 2 loses its manager.
+    report = await run(
+        "3,e3,E,3,,,,e5,,", "2,e2,E,2,,,,,,", "7,e7,E,7,,,,e6,,", "6,e6,E,6,,,,e4,,",
+    )  # fmt: skip
+
+    assert report.accepted, list(report.problems)
+    kept, said = await teams_both_ways(app)
+    assert kept == said
+    assert kept[5] == {3, 4, 6, 7} and kept[1] == set() and kept[4] == {6, 7}
 
 
 async def test_a_manager_may_be_named_from_the_directory(run: Importer, client: httpx.AsyncClient) -> None:

@@ -20,7 +20,11 @@ def directory_statements() -> list[Query]:
     pages: list[Paged] = [units.list for units in repository._UNITS.values()]
     for units in repository._UNITS.values():
         queries += [units.get, units.lock, units.insert, units.update]
-    pages += [repository._employees(*shape) for shape in itertools.product([False, True], repeat=5)]
+    pages += [
+        repository._employees(*shape, team)
+        for shape in itertools.product([False, True], repeat=5)
+        for team in (0, 1, 2)  # a manager's team: none, its ids, joined
+    ]
     for paged in pages:
         queries += [paged.first, paged.after, paged.before, paged.count, paged.any_before, paged.any_after]
     return queries

@@ -12,7 +12,7 @@ from talent_training.kit.paging import Sort
 from talent_training.training_demands import repository
 from talent_training.training_demands.schemas import DemandState
 
-BASE = (False, False, False, (), 0, 0, False, None, Sort())
+BASE = (False, False, False, (), 0, 0, False, None, False, Sort())
 AXES = [
     (0, [True]),
     (1, [True]),
@@ -22,8 +22,9 @@ AXES = [
     (5, [1, 2]),
     (6, [True]),
     (7, [True, False]),
+    (8, [1, 2]),  # a manager's team: its ids, or joined
     (
-        8,
+        9,
         [
             Sort(field, descending)
             for field, descending in itertools.product(repository.SORTABLE, (False, True))
@@ -35,7 +36,7 @@ AXES = [
 def shapes() -> list[tuple[object, ...]]:
     found = [
         BASE,
-        (True, True, True, tuple(DemandState), 2, 1, True, True, Sort("prioritization.level", True)),
+        (True, True, True, tuple(DemandState), 2, 1, True, True, 2, Sort("prioritization.level", True)),
     ]
     for position, values in AXES:
         for value in values:

@@ -42,6 +42,7 @@ from talent_training.console.pages import Pages, redirect, render
 from talent_training.console.paging import page_links, page_of, partial
 from talent_training.db.database import Tx
 from talent_training.directory import service as directory
+from talent_training.directory.repository import Team
 from talent_training.kit.clock import today
 from talent_training.kit.paging import PageRequest, parse_sort
 from talent_training.kit.problems import Conflict, DomainError, Forbidden, NotFound, RuleViolation
@@ -201,10 +202,10 @@ def _inbox_query(request: Request) -> dict[str, Any]:
     }
 
 
-def _filters(chosen: dict[str, Any], team: list[int] | None) -> Filters:
+def _filters(chosen: dict[str, Any], team: Team | None) -> Filters:
     levels = chosen["levels"]
     return Filters(
-        owner_ids=team,  # a manager's team; None: everyone
+        team=team,  # a manager's team; None: everyone
         training_ids=chosen["training_ids"],
         states=chosen["states"],
         department_ids=chosen["department_ids"],
@@ -231,8 +232,9 @@ async def _inbox(
     acting = may_act(request)
     choices: dict[str, Any] = {}
     async with request.read() as tx:
-        team = await scope.team(tx, request)
-        result = await service.search(tx, account, _filters(chosen, team), sort, page)
+        result = await service.search(
+            tx, account, _filters(chosen, await scope.team(tx, request)), sort, page
+        )
         if not table_only:
             departments = await directory.list_units(tx, directory.DEPARTMENT, account, CHOICES)
             trainings = await catalog.list_trainings(
@@ -373,12 +375,12 @@ async def bulk(request: Request) -> Response:
         return await _inbox(request, values, errors, frozenset(ids))
     results: list[dict[str, Any]] = []
     async with request.transaction() as tx:
-        team = await scope.team(tx, request)
-        owners = await service.owners(tx, request.principal.account_id, ids) if team is not None else {}
-        members = set(team or ())
+        manager = scope.is_manager(request)
+        owners = await service.owners(tx, request.principal.account_id, ids) if manager else {}
         for demand_id in ids:
             try:
-                if team is not None and owners.get(demand_id) not in members:
+                owner = owners.get(demand_id)
+                if manager and (owner is None or not await scope.may_see(tx, request, owner)):
                     raise NotFound(f"{DEMAND} {demand_id}")  # as if it did not exist: not theirs
                 async with tx.savepoint():
                     row = await _apply(tx, request, action, demand_id, data)

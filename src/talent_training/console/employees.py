@@ -88,7 +88,7 @@ async def employees(request: Request) -> Response:
     async with request.read() as tx:
         team = await scope.team(tx, request)
         filters = EmployeeFilters(
-            ids=team, department_ids=department_ids, search=None if errors else search or None
+            team=team, department_ids=department_ids, search=None if errors else search or None
         )
         result = await directory.list_employees(tx, account, filters, page)
         departments = await directory.list_units(tx, directory.DEPARTMENT, account, CHOICES)

@@ -11,9 +11,9 @@ and "export these", behind the session guard.
 
 The filters are the API's (`GET /v2/realized-trainings`): `ownerIds`, `trainingId`, `hasAttended`,
 `sessionEndOnAfter`, `sessionEndOnBefore`, read as the API reads them (ids as lists, strict dates, exclusive
-bounds), an empty field of the form being no filter. A manager sees only their team: the team is the list's
-owner filter, intersected with the owners asked for (an owner outside the team gives an empty list, as an
-owner without records would), and another team's record is 404.
+bounds), an empty field of the form being no filter. A manager sees only their team: the list's `team`
+filter holds it to the team, within the owners asked for (an owner outside the team gives an empty list, as
+an owner without records would), and another team's record is 404.
 
 The add form becomes the API's body (`RealizedTrainingCreate`) and goes to `service.record`, the function the
 API's POST calls, with the user as the audit trail's actor; what they refuse is shown next to its field. The
@@ -218,14 +218,8 @@ def _id_list_message(refused: RuleViolation, t: Messages) -> str:
 
 
 async def _scoped(tx: Tx, request: Request, filters: Filters) -> Filters:
-    """A manager's list is their team's: the team is the owner filter, within the owners asked for."""
-    members = await scope.team(tx, request)
-    if members is None:
-        return filters
-    if filters.owner_ids is None:
-        return replace(filters, owner_ids=members)
-    team = set(members)
-    return replace(filters, owner_ids=[owner for owner in filters.owner_ids if owner in team])
+    """A manager's list is their team's, within the owners asked for."""
+    return replace(filters, team=await scope.team(tx, request))
 
 
 def _full_name(row: Any) -> str:
@@ -499,7 +493,7 @@ async def owner_choices(request: Request) -> Response:
                 visible = wanted <= INT32_MAX and await scope.may_see(tx, request, wanted)
                 filters = EmployeeFilters(ids=[wanted] if visible else [])
             else:
-                filters = EmployeeFilters(ids=await scope.team(tx, request), search=typed)
+                filters = EmployeeFilters(team=await scope.team(tx, request), search=typed)
             found = await directory.list_employees(tx, account, filters, PageRequest(limit=CHOICES))
         options = [(row.id, f"{_full_name(row)} ({row.login})") for row in found.items]
     return render(request, "realized/_choices.html", choices_id="owner-choices", options=options)

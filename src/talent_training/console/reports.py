@@ -7,7 +7,7 @@ as a CSV file.
                                      provider, staff
 
 The numbers are reports/service.py's (what counts is decided and said there). An HR administrator and an
-auditor see the account's; a manager their team's (`scope.team`), every number of the page and of the files.
+auditor see the account's; a manager their team's (`scope.team`), every number of the page and files.
 A page shows a report's largest lines (`SHOWN`) and the rest as one "other" line; the file has every line.
 """
 
@@ -262,8 +262,9 @@ def _download(kind: str) -> None:
         if errors:
             raise RuleViolation("year", errors["year"][0])
         async with request.read() as tx:
-            team = await scope.team(tx, request)
-            found = await reports.year_reports(tx, request.principal.account_id, year, team)
+            found = await reports.year_reports(
+                tx, request.principal.account_id, year, await scope.team(tx, request)
+            )
         header, lines = exporting.rows(found, kind, _names(request, t))
         return Response(
             exporting.csv_bytes(header, lines),

@@ -2,8 +2,9 @@
 for a manager, their team (the employees below them in the directory, at any depth: directory's `team_of`).
 
 A manager asking for anyone else's page, record or demand gets 404, as if it did not exist: whether an
-employee of another team exists is not theirs to learn. Screens call `team` once per request and pass its
-ids to the list they read (as the API's `ownerIds`), or `check_in_team` before showing one person's things.
+employee of another team exists is not theirs to learn. Screens read `team` once per request and pass it to
+the lists they read (their `team` filter: the directory's chains of command, directory/repository.py), or
+call `check_in_team` before showing one person's things.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from talent_training.console.auth import UserPrincipal
 from talent_training.db.database import Tx
 from talent_training.directory import service as directory
+from talent_training.directory.repository import Team
 from talent_training.kit.problems import NotFound
 from talent_training.users.tables import UserRole
 from talent_training.web.request import Request
@@ -30,15 +32,14 @@ def is_manager(request: Request) -> bool:
     return principal(request).role == UserRole.MANAGER.value
 
 
-async def team(tx: Tx, request: Request) -> list[int] | None:
-    """The employee ids the user may see: None for all (HR administrator, auditor), else the manager's team
-    (possibly empty: a manager with nobody under them sees nobody)."""
+async def team(tx: Tx, request: Request) -> Team | None:
+    """The team the user sees: None for the whole account (HR administrator, auditor), else the manager's
+    (a manager with nobody under them sees nobody)."""
     user = principal(request)
     if user.role != UserRole.MANAGER.value:
         return None
-    if user.employee_id is None:  # users/service.py refuses it; an old row edited by hand would be this
-        return []
-    return await directory.team_of(tx, user.account_id, user.employee_id)
+    assert user.employee_id is not None  # the users table's check: a manager is an employee
+    return await directory.team(tx, user.account_id, user.employee_id)
 
 
 async def may_see(tx: Tx, request: Request, employee_id: int) -> bool:

@@ -304,10 +304,10 @@ async def session(request: Request) -> Response:
         row = await _session(tx, request, session_id)
         team = await scope.team(tx, request)
         participants = await demands.search(
-            tx, account_id, Filters(session_ids=[session_id], owner_ids=team), Sort(), participants_page
+            tx, account_id, Filters(session_ids=[session_id], team=team), Sort(), participants_page
         )
         recorded = await realized.v1_list(
-            tx, account_id, V1Filters(session_ids=[session_id], owner_ids=team), Sort(), recorded_page
+            tx, account_id, V1Filters(session_ids=[session_id], team=team), Sort(), recorded_page
         )
         names = await _names(tx, account_id, [record.owner_id for record in recorded.items])
         may_take = may_write(request) and _may_take_attendance(row, _today(request))
@@ -457,11 +457,10 @@ async def sheet(request: Request) -> Response:
     account_id = request.principal.account_id
     async with request.read() as tx:
         row = await _session(tx, request, session_id)
-        team = await scope.team(tx, request)
         trainees = await demands.search(
             tx,
             account_id,
-            Filters(session_ids=[session_id], owner_ids=team),
+            Filters(session_ids=[session_id], team=await scope.team(tx, request)),
             Sort(),
             PageRequest(limit=SHEET_LIMIT),
         )

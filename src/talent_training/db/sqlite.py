@@ -37,18 +37,24 @@ def ensure_directory(url: str) -> None:
 
 
 async def open_connection(path: str) -> aiosqlite.Connection:
+    # isolation_level=None: the driver never opens transactions by itself; BEGIN is ours to send.
+    connection = aiosqlite.connect(path, isolation_level=None)
     try:
-        # isolation_level=None: the driver never opens transactions by itself; BEGIN is ours to send.
-        connection = await aiosqlite.connect(path, isolation_level=None)
-    except sqlite3.Error as error:
-        raise Unavailable(f"{type(error).__name__}: {error}") from error
-    for pragma in (
-        "PRAGMA journal_mode=WAL",
-        "PRAGMA foreign_keys=ON",
-        f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}",
-        "PRAGMA synchronous=NORMAL",
-    ):
-        await connection.execute(pragma)
+        await connection
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}",
+            "PRAGMA synchronous=NORMAL",
+        ):
+            await connection.execute(pragma)
+    except BaseException as error:
+        # Failed or cancelled half-way (a file that is not a database, a runner stopped at shutdown): the
+        # connection and its thread are closed here, not left to the garbage collector.
+        connection.stop()
+        if isinstance(error, sqlite3.Error):
+            raise Unavailable(f"{type(error).__name__}: {error}") from error
+        raise
     return connection
 
 

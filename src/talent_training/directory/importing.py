@@ -514,6 +514,10 @@ class _Writer:
         await self._insert(plan.new)
         await self._rewrite(plan.changed)
         await self._audit(_events(plan, units))
+        if _moves_managers(plan):
+            # Many managers at once: the chains of command rebuilt from the directory in one statement,
+            # rather than moved one employee at a time as a PUT does.
+            await repository.rebuild_chains(self.tx, self.account_id)
 
     async def _free_logins(self, plan: _Plan, checker: _Checker) -> None:
         """An employee renamed by the file whose old login another row takes gets a placeholder first: the
@@ -582,6 +586,13 @@ class _Writer:
 
 
 _Event = tuple[str, int, Action, audit.Changes]
+
+
+def _moves_managers(plan: _Plan) -> bool:
+    """Whether the file gives anyone a manager or changes one (a sync of an unchanged chart does not)."""
+    return any(line.manager_id is not None for line in plan.new) or any(
+        line.manager_id != before.manager_id for line, before in plan.changed
+    )
 
 
 def _events(plan: _Plan, units: Iterable[_Units]) -> Iterator[_Event]:

@@ -11,7 +11,22 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, Integer, String, and_, bindparam, exists, or_, select, update
+from sqlalchemy import (
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as insert_or_ignore
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -21,7 +36,7 @@ from talent_training.db.database import Tx
 from talent_training.db.expressions import any_of
 from talent_training.db.paging import Paged, paginate
 from talent_training.db.statements import Query
-from talent_training.directory.tables import Department, Employee, Establishment
+from talent_training.directory.tables import Department, Employee, EmployeeChain, Establishment
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.text import fold, like_contains
 
@@ -128,9 +143,10 @@ class EmployeeFilters:
     establishment_ids: list[int] | None = None
     manager_ids: list[int] | None = None
     search: str | None = None  # as typed: folded and escaped here
+    team: Team | None = None  # only the employees of a manager's team
 
 
-def employee_shape(filters: EmployeeFilters) -> tuple[bool, bool, bool, bool, bool]:
+def employee_shape(filters: EmployeeFilters) -> tuple[bool, bool, bool, bool, bool, int]:
     """Which filters are given (not their values): one statement per shape, built once."""
     return (
         filters.ids is not None,
@@ -138,11 +154,12 @@ def employee_shape(filters: EmployeeFilters) -> tuple[bool, bool, bool, bool, bo
         filters.establishment_ids is not None,
         filters.manager_ids is not None,
         bool(filters.search),
+        team_shape(filters.team),
     )
 
 
 def employee_conditions(
-    ids: bool, departments: bool, establishments: bool, managers: bool, search: bool
+    ids: bool, departments: bool, establishments: bool, managers: bool, search: bool, team: int
 ) -> list[ColumnElement[bool]]:
     """The filters of the employee list and its export, whose values `employee_params` gives."""
     found = [Employee.account_id == ACCOUNT]
@@ -156,6 +173,7 @@ def employee_conditions(
         found.append(any_of(Employee.manager_id, "manager_ids"))
     if search:
         found.append(Employee.search_text.like(bindparam("search", type_=String), escape="\\"))
+    found += team_conditions(Employee.id, team)
     return found
 
 
@@ -167,11 +185,12 @@ def employee_params(account_id: int, filters: EmployeeFilters) -> dict[str, Any]
         "establishment_ids": filters.establishment_ids,
         "manager_ids": filters.manager_ids,
         "search": like_contains(fold(filters.search)) if filters.search else None,
+        **team_params(filters.team),
     }
 
 
 @cache
-def _employees(*shape: bool) -> Paged:
+def _employees(*shape: Any) -> Paged:
     where = employee_conditions(*shape)
     return Paged(_WITH_MANAGER.where(*where), Employee.id, base=select(Employee.id).where(*where))
 
@@ -307,41 +326,150 @@ async def update_employee(tx: Tx, values: dict[str, Any]) -> None:
     await tx.execute(_UPDATE_EMPLOYEE, values)
 
 
-# A manager's team: the employees they manage, directly or through the managers below them (a recursive
-# walk down the directory's `manager_id`; `ix_employees_manager` keeps each step an index read).
-_below = Employee.__table__.alias("below")
-_team = (
-    select(Employee.id)
-    .where(Employee.account_id == ACCOUNT, Employee.manager_id == ID)
-    .cte("team", recursive=True)
+# The chains of command (tables.py `EmployeeChain`): a row per employee and each manager above them. A write
+# that changes a manager rewrites the rows of the employee and everyone below them, under the account's lock
+# of manager changes (`lock_manager_changes`), so that two moves never interleave.
+_chains = EmployeeChain.__table__
+_EMPLOYEE_ID = bindparam("employee_id", type_=Integer)
+_TEAM_OF = bindparam("team_of", type_=Integer)
+
+
+def _managers_above(employee: Any) -> Any:
+    return select(_chains.c.manager_id).where(
+        _chains.c.account_id == ACCOUNT, _chains.c.employee_id == employee
+    )
+
+
+def _team_below(manager: Any) -> Any:
+    return select(_chains.c.employee_id).where(
+        _chains.c.account_id == ACCOUNT, _chains.c.manager_id == manager
+    )
+
+
+# A team of up to SMALL_TEAM people is passed to a list as its ids, which the database reads through the
+# owner's index; a larger one as its manager, joined to the chains (a semi-join), since PostgreSQL searches a
+# long id array element by element for each row under a generic plan (a company's head: 50,000 ids, 1.5 s),
+# while a small team joined would have it walk a whole list in order for the few rows of the team.
+SMALL_TEAM = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Team:
+    """A manager's team, as a list filter holds a list to it: everyone below `manager_id`, at any depth."""
+
+    manager_id: int
+    ids: list[int] | None  # its ids when it has at most SMALL_TEAM people, else None: joined
+
+
+def team_shape(team: Team | None) -> int:
+    """0: no team filter; 1: the team's ids; 2: the team joined from the chains."""
+    return 0 if team is None else 1 if team.ids is not None else 2
+
+
+def team_conditions(column: Any, shape: int) -> list[ColumnElement[bool]]:
+    """`column`, an employee id, is in the team (`team_params` gives its values)."""
+    if shape == 0:
+        return []
+    if shape == 1:
+        return [any_of(column, "team_ids")]
+    below: ColumnElement[bool] = column.in_(_team_below(_TEAM_OF))
+    return [below]
+
+
+def team_params(team: Team | None) -> dict[str, Any]:
+    return {
+        "team_ids": None if team is None else team.ids,
+        "team_of": None if team is None else team.manager_id,
+    }
+
+
+_TEAM = Query(_team_below(ID).order_by(_chains.c.employee_id))
+_TEAM_UP_TO = Query(_team_below(ID).order_by(_chains.c.employee_id).limit(bindparam("limit", type_=Integer)))
+_IN_TEAM = Query(
+    select(
+        exists()
+        .where(
+            _chains.c.account_id == ACCOUNT, _chains.c.manager_id == ID, _chains.c.employee_id == _EMPLOYEE_ID
+        )
+        .label("found")
+    )
 )
-_team = _team.union(
-    select(_below.c.id).where(_below.c.account_id == ACCOUNT, _below.c.manager_id == _team.c.id)
-)
-_TEAM = Query(select(_team.c.id).order_by(_team.c.id))
 
 
 async def team_of(tx: Tx, account_id: int, manager_id: int) -> list[int]:
     """The ids of the employees under the manager, at any depth (not the manager's own)."""
-    return [row.id for row in await tx.all(_TEAM, {"account_id": account_id, "id": manager_id})]
+    return [row.employee_id for row in await tx.all(_TEAM, {"account_id": account_id, "id": manager_id})]
 
 
-# Whether one employee is in a manager's team: a walk up from the employee (a chain of command is a few
-# levels deep), rather than down the manager's whole team (50,000 people for the head of the company).
-_EMPLOYEE_ID = bindparam("employee_id", type_=Integer)
-_up = Employee.__table__.alias("up")
-_managers = (
-    select(Employee.manager_id)
-    .where(Employee.account_id == ACCOUNT, Employee.id == _EMPLOYEE_ID)
-    .cte("managers", recursive=True)
-)
-_managers = _managers.union(
-    select(_up.c.manager_id).where(_up.c.account_id == ACCOUNT, _up.c.id == _managers.c.manager_id)
-)
-_IN_TEAM = Query(select(exists().where(_managers.c.manager_id == ID).label("found")))
+async def team(tx: Tx, account_id: int, manager_id: int) -> Team:
+    """The manager's team as list filters take it: its ids if it is small, else its manager only."""
+    params = {"account_id": account_id, "id": manager_id, "limit": SMALL_TEAM + 1}
+    ids = [row.employee_id for row in await tx.all(_TEAM_UP_TO, params)]
+    return Team(manager_id, ids if len(ids) <= SMALL_TEAM else None)
 
 
 async def in_team(tx: Tx, account_id: int, manager_id: int, employee_id: int) -> bool:
     """Whether the employee is under the manager, at any depth."""
     row = await tx.one(_IN_TEAM, {"account_id": account_id, "id": manager_id, "employee_id": employee_id})
     return bool(row.found)
+
+
+# The employee and everyone below them (one key range each) leave the chains of their former managers...
+_moved = union_all(select(cast(_EMPLOYEE_ID, Integer).label("id")), _team_below(_EMPLOYEE_ID))
+_LEAVE_CHAINS = Query(
+    delete(EmployeeChain).where(
+        _chains.c.account_id == ACCOUNT,
+        _chains.c.employee_id.in_(_moved),
+        _chains.c.manager_id.in_(_managers_above(_EMPLOYEE_ID)),
+    )
+)
+# ... and join those of the new manager and of everyone above the new manager.
+_up = union_all(select(cast(_MANAGER_ID, Integer).label("id")), _managers_above(_MANAGER_ID)).subquery("up")
+_down = _moved.subquery("down")
+_JOIN_CHAINS = Query(
+    insert(EmployeeChain).from_select(
+        ["account_id", "manager_id", "employee_id"],
+        select(cast(ACCOUNT, Integer), _up.c.id, _down.c.id).select_from(_up.join(_down, true())),
+    )
+)
+
+
+async def move_in_chains(tx: Tx, account_id: int, employee_id: int, manager_id: int | None) -> None:
+    """The employee's manager is now `manager_id` (None: nobody): the chains of the employee and of everyone
+    below them follow. Under the account's lock of manager changes, taken here if the caller has not already:
+    the rows are rewritten from what they are, so two moves must not interleave."""
+    await lock_manager_changes(tx, account_id)
+    params = {"account_id": account_id, "employee_id": employee_id, "manager_id": manager_id}
+    await tx.execute(_LEAVE_CHAINS, params)
+    if manager_id is not None:
+        await tx.execute(_JOIN_CHAINS, params)
+
+
+_above_employee = Employee.__table__.alias("above_employee")
+# Every chain of the account from its directory, for writes that change many managers at once (an import).
+_rebuilt = (
+    select(Employee.manager_id, Employee.id.label("employee_id"))
+    .where(Employee.account_id == ACCOUNT, Employee.manager_id.is_not(None))
+    .cte("rebuilt", recursive=True)
+)
+_rebuilt = _rebuilt.union(
+    select(_above_employee.c.manager_id, _rebuilt.c.employee_id).where(
+        _above_employee.c.account_id == ACCOUNT,
+        _above_employee.c.id == _rebuilt.c.manager_id,
+        _above_employee.c.manager_id.is_not(None),
+    )
+)
+_FORGET_CHAINS = Query(delete(EmployeeChain).where(_chains.c.account_id == ACCOUNT))
+_REBUILD_CHAINS = Query(
+    insert(EmployeeChain).from_select(
+        ["account_id", "manager_id", "employee_id"],
+        select(cast(ACCOUNT, Integer), _rebuilt.c.manager_id, _rebuilt.c.employee_id),
+    )
+)
+
+
+async def rebuild_chains(tx: Tx, account_id: int) -> None:
+    """The account's chains of command, all rewritten from its directory (under the manager changes' lock)."""
+    await lock_manager_changes(tx, account_id)
+    await tx.execute(_FORGET_CHAINS, {"account_id": account_id})
+    await tx.execute(_REBUILD_CHAINS, {"account_id": account_id})

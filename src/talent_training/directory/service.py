@@ -16,7 +16,7 @@ from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
 from talent_training.db.errors import ReferenceViolation, UniqueViolation
 from talent_training.directory import repository
-from talent_training.directory.repository import EmployeeFilters
+from talent_training.directory.repository import EmployeeFilters, Team
 from talent_training.directory.schemas import EmployeePut, UnitPut
 from talent_training.kit.actor import Actor
 from talent_training.kit.paging import Page, PageRequest
@@ -147,8 +147,9 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
     check_not_own_manager(employee_id, data.managerId)
 
     current = await repository.lock_employee(tx, account_id, employee_id)
-    if data.managerId is not None and (current is None or current.manager_id != data.managerId):
-        # A new manager may close a loop with another change of manager running meanwhile: one at a time.
+    if (current.manager_id if current is not None else None) != data.managerId:
+        # A new manager may close a loop with another change of manager running meanwhile, and the chains of
+        # command are rewritten from what they were: one change of manager at a time.
         await repository.lock_manager_changes(tx, account_id)
     found = await repository.references(
         tx, account_id, employee_id, data.departmentId, data.establishmentId, data.managerId
@@ -185,11 +186,15 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
                     raise _login_taken(data.login)
         if created:
             await audit.record(tx, actor, "employee", employee_id, Action.CREATE, audit.created(after))
+            if data.managerId is not None:
+                await repository.move_in_chains(tx, account_id, employee_id, data.managerId)
         else:
             before = {field: getattr(current, column) for field, column in EMPLOYEE_COLUMNS.items()}
             if changes := audit.changed(before, after):
                 await repository.update_employee(tx, values)
                 await audit.record(tx, actor, "employee", employee_id, Action.UPDATE, changes)
+                if "managerId" in changes:
+                    await repository.move_in_chains(tx, account_id, employee_id, data.managerId)
     except UniqueViolation:
         raise _login_taken(data.login) from None
     except ReferenceViolation:  # records are never deleted: only if one were, between the check and now
@@ -219,6 +224,11 @@ async def list_employees(
 async def team_of(tx: Tx, account_id: int, manager_id: int) -> list[int]:
     """Who a manager manages: every employee below them in the directory, at any depth."""
     return await repository.team_of(tx, account_id, manager_id)
+
+
+async def team(tx: Tx, account_id: int, manager_id: int) -> Team:
+    """A manager's team as the lists' `team` filter takes it."""
+    return await repository.team(tx, account_id, manager_id)
 
 
 async def in_team(tx: Tx, account_id: int, manager_id: int, employee_id: int) -> bool:

@@ -17,6 +17,7 @@ from talent_training.db.database import Tx
 from talent_training.db.expressions import any_of
 from talent_training.db.paging import Paged, SortColumn, paginate
 from talent_training.db.statements import Query
+from talent_training.directory.repository import Team, team_conditions, team_params, team_shape
 from talent_training.kit.paging import Page, PageRequest, Sort
 from talent_training.realized_trainings.tables import RealizedTraining
 
@@ -31,6 +32,7 @@ class Filters:
     has_attended: bool | None = None
     ends_before: date | None = None
     ends_after: date | None = None
+    team: Team | None = None  # only the records of a manager's team (the console's managers)
 
 
 # A realized training with what its nested `training` shows, in one query.
@@ -81,7 +83,7 @@ async def by_ids(tx: Tx, account_id: int, ids: list[int]) -> list[Any]:
     return await tx.all(_BY_IDS, {"account_id": account_id, "ids": ids})
 
 
-def shape(filters: Filters) -> tuple[bool, bool, bool, bool, bool]:
+def shape(filters: Filters) -> tuple[bool, bool, bool, bool, bool, int]:
     """Which filters are given (not their values): one statement per shape, built once."""
     return (
         filters.owner_ids is not None,
@@ -89,16 +91,24 @@ def shape(filters: Filters) -> tuple[bool, bool, bool, bool, bool]:
         filters.has_attended is not None,
         filters.ends_before is not None,
         filters.ends_after is not None,
+        team_shape(filters.team),
     )
 
 
 def conditions(
-    owners: bool, trainings: bool, attended: bool, before: bool, after: bool, sessions: bool = False
+    owners: bool,
+    trainings: bool,
+    attended: bool,
+    before: bool,
+    after: bool,
+    team: int = 0,
+    sessions: bool = False,
 ) -> list[ColumnElement[bool]]:
     """The filters of the list, its export and the v1 list, whose values `params` gives, in one order."""
     found = [RealizedTraining.account_id == ACCOUNT]
     if owners:
         found.append(any_of(RealizedTraining.owner_id, "owner_ids"))
+    found += team_conditions(RealizedTraining.owner_id, team)
     if trainings:
         found.append(any_of(RealizedTraining.training_id, "training_ids"))
     if sessions:
@@ -120,11 +130,12 @@ def params(account_id: int, filters: Filters) -> dict[str, Any]:
         "has_attended": filters.has_attended,
         "ends_before": filters.ends_before,
         "ends_after": filters.ends_after,
+        **team_params(filters.team),
     }
 
 
 @cache
-def _search(*shape: bool) -> Paged:
+def _search(*shape: Any) -> Paged:
     where = conditions(*shape)
     return Paged(
         _WITH_TRAINING.where(*where), RealizedTraining.id, base=select(RealizedTraining.id).where(*where)
@@ -144,6 +155,7 @@ class V1Filters:
     session_ids: list[int] | None = None
     has_attended: bool | None = None
     ends_after: date | None = None
+    team: Team | None = None  # as Filters'
 
 
 V1_SORTS = ("id", "sessionEndOn")
@@ -175,8 +187,8 @@ _BY_END_DATE = SortColumn(RealizedTraining.session_ends_on, date.toordinal, date
 
 
 @cache
-def _v1_list(owners: bool, sessions: bool, attended: bool, after: bool, sort: Sort) -> Paged:
-    where = conditions(owners, False, attended, False, after, sessions=sessions)
+def _v1_list(owners: bool, sessions: bool, attended: bool, after: bool, team: int, sort: Sort) -> Paged:
+    where = conditions(owners, False, attended, False, after, team, sessions)
     return Paged(
         _V1_ITEM.where(*where),
         RealizedTraining.id,
@@ -193,6 +205,7 @@ async def v1_list(tx: Tx, account_id: int, filters: V1Filters, sort: Sort, reque
         filters.session_ids is not None,
         filters.has_attended is not None,
         filters.ends_after is not None,
+        team_shape(filters.team),
         sort,
     )
     params = {
@@ -201,6 +214,7 @@ async def v1_list(tx: Tx, account_id: int, filters: V1Filters, sort: Sort, reque
         "session_ids": filters.session_ids,
         "has_attended": filters.has_attended,
         "ends_after": filters.ends_after,
+        **team_params(filters.team),
     }
     return await paginate(tx, paged, params, request)
 

@@ -8,7 +8,9 @@
   its first; no date known counts as active), by department, and how many of them have at least one
   attended realized training ending in the year.
 
-A manager's reports are the same statements held to their team (`owner_ids`: one array parameter).
+A manager's reports are the same statements held to their team: the employees below them in the chains of
+command, joined (directory's `team_conditions`, shape 2) whatever the team's size: the year's rows are read
+in full either way, and a hash semi-join checks each at the same cost however many people the team has.
 """
 
 from __future__ import annotations
@@ -35,39 +37,17 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from talent_training.catalog.tables import Category, Provider, Training
 from talent_training.db.database import Tx
-from talent_training.db.expressions import AnyOf, any_of
+from talent_training.db.expressions import any_of
 from talent_training.db.statements import Query
+from talent_training.directory.repository import Team, team_conditions, team_params
 from talent_training.directory.tables import Department, Employee
 from talent_training.realized_trainings.tables import RealizedTraining
 
 ACCOUNT = bindparam("account_id", type_=Integer)
-TEAM = "owner_ids"
-
-
-class InTeam(AnyOf):
-    """`column` is one of the team's ids (`owner_ids`). PostgreSQL: a semi-join to the unnested array, so the
-    ids are hashed once whatever the plan; `column = ANY($ids)`, under the generic plan PostgreSQL switches
-    to after five runs of a prepared statement, searches the array linearly for each of the year's rows
-    (a team of 50,000 made it 8 s). SQLite: as `any_of`."""
-
-    inherit_cache = True
-
-
-@compiles(InTeam, "postgresql")
-def _in_team_postgresql(element: InTeam, compiler: SQLCompiler, **kw: Any) -> str:
-    column = compiler.process(element.column, **kw)
-    return f"{column} IN (SELECT unnest({compiler.process(element.ids, **kw)}))"
-
-
-def _in_team(column: Any) -> InTeam:
-    return InTeam(column, TEAM)
-
-
+JOINED = 2  # a team, joined from the chains of command (directory's team_shape)
 FIRST = bindparam("first_day", type_=Date)
 LAST = bindparam("last_day", type_=Date)
 
@@ -85,7 +65,7 @@ def _attended_in_year(team: bool) -> list[Any]:
         RealizedTraining.session_ends_on <= LAST,
     ]
     if team:
-        found.append(_in_team(RealizedTraining.owner_id))
+        found += team_conditions(RealizedTraining.owner_id, JOINED)
     return found
 
 
@@ -181,7 +161,7 @@ def _staff(team: bool) -> Query:
         or_(Employee.left_on.is_(None), Employee.left_on >= FIRST),
     ]
     if team:
-        active.append(_in_team(Employee.id))
+        active += team_conditions(Employee.id, JOINED)
     return Query(
         select(
             Employee.department_id,
@@ -195,21 +175,21 @@ def _staff(team: bool) -> Query:
     )
 
 
-async def sums(tx: Tx, account_id: int, first: date, last: date, owner_ids: list[int] | None) -> list[Any]:
+async def sums(tx: Tx, account_id: int, first: date, last: date, team: Team | None) -> list[Any]:
     """(report, key, currency, trainings, hours, cost): hours and cost in hundredths, cost None when no
     training of the group had one (then its currency is None too)."""
     statement = _grouping_sums if tx.dialect.name == "postgresql" else _sums
     return await tx.all(
-        statement(owner_ids is not None),
-        {"account_id": account_id, "first_day": first, "last_day": last, "owner_ids": owner_ids},
+        statement(team is not None),
+        {"account_id": account_id, "first_day": first, "last_day": last, **team_params(team)},
     )
 
 
-async def staff(tx: Tx, account_id: int, first: date, last: date, owner_ids: list[int] | None) -> list[Any]:
+async def staff(tx: Tx, account_id: int, first: date, last: date, team: Team | None) -> list[Any]:
     """(department_id, headcount, trained) of the employees active in the year."""
     return await tx.all(
-        _staff(owner_ids is not None),
-        {"account_id": account_id, "first_day": first, "last_day": last, "owner_ids": owner_ids},
+        _staff(team is not None),
+        {"account_id": account_id, "first_day": first, "last_day": last, **team_params(team)},
     )
 
 

@@ -21,6 +21,7 @@ from datetime import date
 from typing import Any
 
 from talent_training.db.database import Tx
+from talent_training.directory.repository import Team
 from talent_training.reports import repository
 from talent_training.reports.repository import CATEGORY, DEPARTMENT, MONTH, PROVIDER
 
@@ -74,13 +75,13 @@ def year_bounds(year: int) -> tuple[date, date]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-async def year_reports(tx: Tx, account_id: int, year: int, owner_ids: list[int] | None) -> YearReports:
-    """Every report of the year, over the account or (`owner_ids`) over those employees only."""
+async def year_reports(tx: Tx, account_id: int, year: int, team: Team | None) -> YearReports:
+    """Every report of the year, over the account or over a manager's team."""
     first, last = year_bounds(year)
     found: dict[str, dict[int | None, Line]] = {report: {} for report in REPORTS}
     total = Line(None)
     currencies: set[str] = set()
-    for row in await repository.sums(tx, account_id, first, last, owner_ids):
+    for row in await repository.sums(tx, account_id, first, last, team):
         keyed = found[row.report]
         line = keyed.get(row.key) or keyed.setdefault(row.key, Line(row.key))
         line.add(row.currency, row.trainings, row.hours, row.cost)
@@ -88,7 +89,7 @@ async def year_reports(tx: Tx, account_id: int, year: int, owner_ids: list[int] 
             total.add(row.currency, row.trainings, row.hours, row.cost)
         if row.currency is not None:
             currencies.add(row.currency)
-    staff_rows = await repository.staff(tx, account_id, first, last, owner_ids)
+    staff_rows = await repository.staff(tx, account_id, first, last, team)
     department_ids = {row.department_id for row in staff_rows} | set(found[DEPARTMENT])
     department_names = await _named(tx, account_id, DEPARTMENT, department_ids)
     staff = [

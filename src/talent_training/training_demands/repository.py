@@ -35,6 +35,7 @@ from talent_training.db.database import Tx
 from talent_training.db.expressions import any_of
 from talent_training.db.paging import Paged, SortColumn, paginate
 from talent_training.db.statements import Query
+from talent_training.directory.repository import Team, team_conditions, team_params, team_shape
 from talent_training.directory.tables import Employee
 from talent_training.kit.paging import Page, PageRequest, Sort
 from talent_training.planning.tables import Plan, TrainingSession
@@ -131,6 +132,7 @@ class Filters:
     establishment_ids: list[int] | None = None
     ranks: list[int] | None = None
     is_session_planned: bool | None = None
+    team: Team | None = None  # only the demands of a manager's team (the console's managers)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -147,7 +149,7 @@ SORTS = {
 SORTABLE = ("id", *SORTS)
 
 # Which filters are given (not their values), as `conditions` takes them: one statement per shape.
-Shape = tuple[bool, bool, bool, tuple[DemandState, ...], int, int, bool, bool | None]
+Shape = tuple[bool, bool, bool, tuple[DemandState, ...], int, int, bool, bool | None, int]
 
 
 def _how_many(ids: list[int] | None) -> int:
@@ -164,6 +166,7 @@ def shape(filters: Filters) -> Shape:
         _how_many(filters.establishment_ids),
         filters.ranks is not None,
         filters.is_session_planned,
+        team_shape(filters.team),
     )
 
 
@@ -184,11 +187,13 @@ def conditions(
     establishments: int,
     ranks: bool,
     planned: bool | None,
+    team: int,  # 0: no filter, 1: the team's ids, 2: joined (directory's team_shape)
 ) -> list[ColumnElement[bool]]:
     """The filters of the list and its export, whose values `params` gives."""
     found: list[ColumnElement[bool]] = [TrainingDemand.account_id == ACCOUNT]
     if owners:
         found.append(any_of(TrainingDemand.owner_id, "owner_ids"))
+    found += team_conditions(TrainingDemand.owner_id, team)
     if sessions:
         found.append(any_of(TrainingDemand.session_id, "session_ids"))
     if trainings:
@@ -221,6 +226,7 @@ def params(account_id: int, filters: Filters) -> dict[str, Any]:
         "establishment_ids": filters.establishment_ids,
         "establishment_ids_one": filters.establishment_ids[0] if filters.establishment_ids else None,
         "ranks": filters.ranks,
+        **team_params(filters.team),
     }
 
 
@@ -234,9 +240,10 @@ def _search(
     establishments: int,
     ranks: bool,
     planned: bool | None,
+    team: int,
     sort: Sort,
 ) -> Paged:
-    where = conditions(owners, sessions, trainings, states, departments, establishments, ranks, planned)
+    where = conditions(owners, sessions, trainings, states, departments, establishments, ranks, planned, team)
     within = None
     if departments == 1 and sort.field != "id":  # led by (department, sort, id), as its index is
         within = (TrainingDemand.owner_department_id, bindparam("department_ids_one", type_=Integer))

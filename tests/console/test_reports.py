@@ -160,6 +160,19 @@ async def test_a_manager_sees_only_their_team(
     assert "Support" not in (await browser.get(f"{REPORTS}/staff.csv", params={"year": YEAR})).text
 
 
+async def test_a_manager_is_offered_the_last_ten_years_not_the_accounts_years(
+    signed_in: Browser, client: httpx.AsyncClient, app: TalentTraining
+) -> None:
+    await seed(client, app)  # the account's records end in 2024 and 2025: HR is offered those years
+    browser = await signed_in(role="manager", email="max@example.com", employee_id=MANAGER)
+
+    page = await browser.get(REPORTS)
+
+    this_year = int(re.findall(r'<option value="(\d+)" selected>', page.text)[0])
+    options = [int(year) for year in re.findall(r'<option value="(\d+)"', page.text)]
+    assert options == list(range(this_year, this_year - 10, -1))
+
+
 async def test_this_year_by_default_and_a_wrong_year_is_said_next_to_the_select(
     signed_in: Browser, client: httpx.AsyncClient, app: TalentTraining
 ) -> None:

@@ -36,6 +36,9 @@ pages = Pages("/reports")
 HOME = "/console/reports"
 SHOWN = 15  # a report's lines on the page (charts stay readable); the rest are summed as one line
 YEARS_SHOWN = 30  # the years the select offers, at most, ending with the last one that has records
+# A manager is offered the last ten years whatever was recorded when: which years the account has records in
+# is not their team's business.
+MANAGER_YEARS = 10
 # The chart's geometry, in the SVG's own units (it scales to the page's width).
 CHART_WIDTH, LABEL_WIDTH, VALUE_WIDTH, BAR_HEIGHT, GAP = 640, 190, 110, 18, 6
 
@@ -208,9 +211,11 @@ def _staff_section(found: YearReports, t: Messages, language: str, name_of: Any)
     }
 
 
-def _years(request: Request, year: int, span: tuple[int, int] | None) -> list[int]:
+def _years(request: Request, year: int, span: tuple[int, int] | None, manager: bool) -> list[int]:
     """The years offered: those with records and this one, at most `YEARS_SHOWN`, and the chosen one."""
     this_year = today(request.settings.zone).year
+    if manager:
+        span = (this_year - MANAGER_YEARS + 1, this_year)
     first, last = span or (this_year, this_year)
     last = max(last, this_year)
     first = max(min(first, this_year), last - YEARS_SHOWN + 1)
@@ -226,14 +231,14 @@ async def reports_page(request: Request) -> Response:
     async with request.read() as tx:
         team = await scope.team(tx, request)
         found = await reports.year_reports(tx, account, year, team)
-        span = await reports.years_with_records(tx, account)
+        span = None if team is not None else await reports.years_with_records(tx, account)
     name_of = _names(request, t)
     total = found.total
     return render(
         request,
         "reports/reports.html",
         year=year,
-        years=_years(request, year, span),
+        years=_years(request, year, span, manager=team is not None),
         errors=errors,
         manager=team is not None,
         total={

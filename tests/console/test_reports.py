@@ -9,7 +9,6 @@ import io
 import re
 
 import httpx
-import pytest
 
 from talent_training.app import TalentTraining
 from tests.console.conftest import Browser
@@ -141,7 +140,6 @@ async def test_a_name_a_spreadsheet_would_run_is_downloaded_as_text(
         assert ["20", f"'{formula}"] == next(row[:2] for row in rows if row[0] == "20")
 
 
-@pytest.mark.usefixtures("team_form")
 async def test_a_manager_sees_only_their_team(
     signed_in: Browser, client: httpx.AsyncClient, app: TalentTraining
 ) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 import random
 
+import asyncpg
 import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from talent_training.app import TalentTraining
 from tests.conftest import ClientFactory
@@ -156,3 +158,44 @@ async def test_concurrent_changes_of_manager_keep_the_chains_of_command(
         kept, said = await teams_both_ways(committed_app)
 
         assert kept == said
+
+
+@pytest.mark.postgresql_only
+async def test_a_change_of_manager_waits_for_an_import_without_deadlocking_it(
+    make_committed_client: ClientFactory, database_url: str
+) -> None:
+    # An import holds the account's lock of manager changes, then rewrites employees. A PUT that removes an
+    # employee's manager meanwhile must wait for that lock before it locks the employee's row: the other
+    # order is a deadlock with the import's rewrite of that row (PostgreSQL aborts one of them).
+    client = await make_committed_client("write")
+    await put_employee(client, 1, login="boss")
+    await put_employee(client, 7, login="jdupont", managerId=1)
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+    importing, watching = await asyncpg.connect(dsn), await asyncpg.connect(dsn)
+    try:
+        account = await importing.fetchval("SELECT id FROM accounts WHERE name = 'default'")
+        async with importing.transaction():
+            await importing.execute("SELECT id FROM accounts WHERE id = $1 FOR NO KEY UPDATE", account)
+            put = asyncio.create_task(client.put(f"{EMPLOYEES}/7", json=employee_body(login="jdupont")))
+            await _until_waiting_on_a_lock(watching)
+
+            await importing.execute(
+                "UPDATE employees SET email = 'j@example.com' WHERE account_id = $1 AND id = 7", account
+            )
+        response = await put
+    finally:
+        await importing.close()
+        await watching.close()
+
+    assert response.status_code == 200, response.text
+    assert await manager_of(client, 7) is None
+
+
+async def _until_waiting_on_a_lock(connection: asyncpg.Connection) -> None:
+    async with asyncio.timeout(10):
+        while not await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'talent-training'"
+            " AND wait_event_type = 'Lock'"
+        ):
+            await connection.execute("SELECT pg_stat_clear_snapshot()")
+            await asyncio.sleep(0.02)

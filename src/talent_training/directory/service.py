@@ -146,11 +146,17 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
     check_dates(data.hiredOn, data.leftOn)
     check_not_own_manager(employee_id, data.managerId)
 
-    current = await repository.lock_employee(tx, account_id, employee_id)
-    if (current.manager_id if current is not None else None) != data.managerId:
-        # A new manager may close a loop with another change of manager running meanwhile, and the chains of
-        # command are rewritten from what they were: one change of manager at a time.
+    # A new manager may close a loop with another change of manager running meanwhile, and the chains of
+    # command are rewritten from what they were: one change of manager at a time, under the account's lock.
+    # That lock comes before the employee's row, the order an import takes them in (the other order could
+    # deadlock with one), so whether the manager changes is first read unlocked.
+    seen = await repository.get_employee(tx, account_id, employee_id)
+    changes_manager = (seen.manager_id if seen is not None else None) != data.managerId
+    if changes_manager:
         await repository.lock_manager_changes(tx, account_id)
+    current = await repository.lock_employee(tx, account_id, employee_id)
+    if not changes_manager and (current.manager_id if current is not None else None) != data.managerId:
+        await repository.lock_manager_changes(tx, account_id)  # changed meanwhile by another PUT: rare
     found = await repository.references(
         tx, account_id, employee_id, data.departmentId, data.establishmentId, data.managerId
     )

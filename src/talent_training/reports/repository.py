@@ -133,9 +133,10 @@ def _sums(team: bool) -> Query:
 
 @cache
 def _grouping_sums(team: bool) -> Query:
-    """PostgreSQL: the same sums in one pass over the index (GROUPING SETS: one hash table per report, no
-    materialised rows); GROUPING() says which report a row belongs to, one bit per key, 1 when not grouped by
-    it: 0111 the month's, 1011 the department's, 1101 the category's, 1110 the provider's."""
+    """PostgreSQL: the same sums in one pass over the index (GROUPING SETS: PostgreSQL mixes hash tables and
+    sorts, which spill to disk at the default `work_mem`, docs/operations.md); GROUPING() says which report a
+    row belongs to, one bit per key, 1 when not grouped by it: 0111 the month's, 1011 the department's, 1101
+    the category's, 1110 the provider's."""
     rows = _year_rows(team).subquery("done")
     keys = (rows.c.month, rows.c.department_id, rows.c.category_id, rows.c.provider_id)
     which = func.grouping(*keys)

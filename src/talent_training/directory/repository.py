@@ -232,6 +232,14 @@ _LOCK_EMPLOYEE = Query(
 )
 
 
+_MANAGER_OF = Query(select(Employee.manager_id).where(_THIS_EMPLOYEE))
+
+
+async def manager_of(tx: Tx, account_id: int, employee_id: int) -> Any | None:
+    """The employee's row with its `manager_id` only, read without a lock, or None."""
+    return await tx.one(_MANAGER_OF, {"account_id": account_id, "id": employee_id})
+
+
 async def lock_employee(tx: Tx, account_id: int, employee_id: int) -> Any | None:
     """The employee's row, locked until the transaction ends (FOR NO KEY UPDATE: an employee being
     rewritten may still be named as a manager meanwhile), or None."""

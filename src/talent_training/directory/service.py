@@ -150,7 +150,7 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
     # command are rewritten from what they were: one change of manager at a time, under the account's lock.
     # That lock comes before the employee's row, the order an import takes them in (the other order could
     # deadlock with one), so whether the manager changes is first read unlocked.
-    seen = await repository.get_employee(tx, account_id, employee_id)
+    seen = await repository.manager_of(tx, account_id, employee_id)
     changes_manager = (seen.manager_id if seen is not None else None) != data.managerId
     if changes_manager:
         await repository.lock_manager_changes(tx, account_id)

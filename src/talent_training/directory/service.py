@@ -182,7 +182,7 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
         "search_text": search_text(data.login, data.firstName, data.lastName, data.email),
         "now": utcnow(),
     }
-    created = False
+    created = moved = False
     try:
         if current is None:
             created = await repository.insert_employee(tx, values)
@@ -192,19 +192,19 @@ async def put_employee(tx: Tx, actor: Actor, employee_id: int, data: EmployeePut
                     raise _login_taken(data.login)
         if created:
             await audit.record(tx, actor, "employee", employee_id, Action.CREATE, audit.created(after))
-            if data.managerId is not None:
-                await repository.move_in_chains(tx, account_id, employee_id, data.managerId)
+            moved = data.managerId is not None
         else:
             before = {field: getattr(current, column) for field, column in EMPLOYEE_COLUMNS.items()}
             if changes := audit.changed(before, after):
                 await repository.update_employee(tx, values)
                 await audit.record(tx, actor, "employee", employee_id, Action.UPDATE, changes)
-                if "managerId" in changes:
-                    await repository.move_in_chains(tx, account_id, employee_id, data.managerId)
+                moved = "managerId" in changes
     except UniqueViolation:
         raise _login_taken(data.login) from None
     except ReferenceViolation:  # records are never deleted: only if one were, between the check and now
         raise Conflict("The employee's department, establishment or manager changed meanwhile.") from None
+    if moved:
+        await repository.move_in_chains(tx, account_id, employee_id, data.managerId)
     row = EmployeeRow(
         employee_id, data.login, data.firstName, data.lastName, data.email,
         data.departmentId, data.establishmentId,

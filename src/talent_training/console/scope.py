@@ -1,5 +1,5 @@
 """What a signed-in user may see of the account's people: everything for an HR administrator or an auditor;
-for a manager, their team (the employees below them in the directory, at any depth: directory's `team_of`).
+for a manager, their team (the employees below them in the directory, at any depth: directory's `Team`).
 
 A manager asking for anyone else's page, record or demand gets 404, as if it did not exist: whether an
 employee of another team exists is not theirs to learn. Screens read `team` once per request and pass it to

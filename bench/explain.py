@@ -32,7 +32,7 @@ LISTS: dict[str, Paged] = {
     "trainings": catalog._trainings(False, False, False, False, ()),
     "providers": catalog._PROVIDERS,
     "categories": catalog._CATEGORIES,
-    "realized trainings": realized._search(False, False, False, False, False),
+    "realized trainings": realized._search(False, False, False, False, False, 0),
 }
 
 
@@ -47,7 +47,7 @@ def list_cases(
         if label in deep:
             values = {**account, "cursor": deep[label], "limit": PAGE + 1}
             cases.append((f"{label}: deep cursor page", paged.after, values))
-    by_owner = realized._search(True, False, False, False, False)
+    by_owner = realized._search(True, False, False, False, False, 0)
     cases.append(
         (
             "realized trainings by ownerIds (page 1)",
@@ -55,7 +55,7 @@ def list_cases(
             {**account, "owner_ids": [owner], "limit": PAGE + 1, "offset": 0},
         )
     )
-    dated = realized._search(False, False, False, True, True)
+    dated = realized._search(False, False, False, True, True, 0)
     cases.append(
         (
             "count of realized trainings under a date range",

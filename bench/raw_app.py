@@ -101,7 +101,9 @@ RESOURCES = {
     PROVIDERS: _resource(catalog._GET_PROVIDER, catalog._PROVIDERS, catalog_views.provider),
     CATEGORIES: _resource(catalog._GET_CATEGORY, catalog._CATEGORIES, catalog_views.category),
     REALIZED: _resource(
-        realized._GET, realized._search(False, False, False, False, False), realized_views.realized_training
+        realized._GET,
+        realized._search(False, False, False, False, False, 0),
+        realized_views.realized_training,
     ),
 }
 RECORD = statement(realized._RECORD)

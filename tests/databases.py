@@ -54,6 +54,9 @@ class BoundPool:
     def dialect(self) -> Dialect:
         return self._dialect
 
+    def spare(self) -> bool:
+        return False  # one connection, shared by every block
+
     async def acquire(self, *, write: bool) -> Connection:
         task = asyncio.current_task()
         if self._holder is not task:

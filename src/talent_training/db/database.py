@@ -18,12 +18,13 @@ first statement, and a read block runs each statement on its own (no BEGIN/COMMI
 
 from __future__ import annotations
 
+import asyncio
 import enum
 import itertools
-from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect, make_url
@@ -31,6 +32,7 @@ from sqlalchemy.engine import Dialect, make_url
 from talent_training.db.statements import Compiled, Query
 
 Params = Mapping[str, Any]
+T = TypeVar("T")
 NO_PARAMS: Params = {}
 
 
@@ -57,6 +59,10 @@ class Pool(Protocol):
     nested: bool  # every block is a savepoint inside a transaction someone else owns (tests)
     in_use: int  # connections held by blocks
     waiting: int  # blocks waiting for a connection
+
+    def spare(self) -> bool:
+        """Whether a read block would have a connection now, without waiting."""
+        ...
 
     async def acquire(self, *, write: bool) -> Connection: ...
     async def release(self, connection: Connection, *, write: bool) -> None: ...
@@ -172,6 +178,59 @@ class Tx:
                 await connection.run(f"RELEASE SAVEPOINT {name}")
             raise
         await connection.run(f"RELEASE SAVEPOINT {name}")
+
+    @asynccontextmanager
+    async def tuned(self, settings: Mapping[str, str]) -> AsyncIterator[None]:
+        """PostgreSQL settings for the statements of the block alone (SET LOCAL), for a read that needs more
+        than the service's defaults (the reports: memory to group in, plans for the dates they are given).
+
+        A read block's statements otherwise stand alone: here they share a transaction of their own, whose
+        end undoes the settings, even when cancelled (asyncpg rolls back a connection handed back in a
+        transaction), so that no pooled connection keeps them. In a transaction, the settings go back to the
+        defaults when the block ends. SQLite has no such settings."""
+        if self.dialect.name != "postgresql":
+            yield
+            return
+        connection = await self._connection_for()
+        # Names and values come from our code, never from a request.
+        assignments = "; ".join(f"SET LOCAL {name} = '{value}'" for name, value in settings.items())
+        if self._state is _State.BEGUN:
+            await connection.run(assignments)
+            yield  # after a failure, the transaction is rolled back with its settings
+            await connection.run("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in settings))
+            return
+        await connection.run(f"BEGIN; {assignments}")
+        try:
+            yield
+        except BaseException:
+            await connection.run("ROLLBACK")
+            raise
+        await connection.run("COMMIT")
+
+    async def at_once(self, *reads: Callable[[Tx], Coroutine[Any, Any, T]]) -> list[T]:
+        """What each of `reads` returns, given a block to read with: side by side, each on a connection of its
+        own, when this is a read block (whose statements stand alone: side by side, each sees what it would
+        have seen one after the other) and the pool has a connection to spare for each, now; else one after
+        the other in this block. For reads whose statements each take long enough for it to matter (the
+        reports), never more connections than are free: a request waiting for a second connection while
+        holding one could wait on others doing the same."""
+        if self._write or self._pool.nested:
+            return [await read(self) for read in reads]
+        await self._connection_for()  # this block's own first: the pool's spare connections are the others
+        sides: list[Tx] = []
+        try:
+            while len(sides) < len(reads) - 1 and self._pool.spare():
+                side = Tx(self._pool, write=False)
+                side._connection = await self._pool.acquire(write=False)
+                sides.append(side)
+            if len(sides) < len(reads) - 1:
+                return [await read(self) for read in reads]
+            async with asyncio.TaskGroup() as group:  # one failing cancels the others, and waits for them
+                tasks = [group.create_task(read(tx)) for read, tx in zip(reads, [self, *sides], strict=True)]
+            return [task.result() for task in tasks]
+        finally:
+            for side in sides:
+                await side._close(failed=False)
 
     async def _connection_for(self) -> Connection:
         connection = self._connection

@@ -156,6 +156,9 @@ class PostgresPool:
                 )
         return self._pool
 
+    def spare(self) -> bool:
+        return self.in_use + self.waiting < self._size
+
     async def acquire(self, *, write: bool) -> PostgresConnection:
         pool = self._pool or await self._open()
         self.waiting += 1

@@ -132,6 +132,9 @@ class SqlitePool:
         self.in_use = 0
         self.waiting = 0
 
+    def spare(self) -> bool:
+        return not self._readers.locked()
+
     async def acquire(self, *, write: bool) -> SqliteConnection:
         self.waiting += 1
         try:

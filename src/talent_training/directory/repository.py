@@ -384,6 +384,17 @@ def team_conditions(column: Any, shape: int) -> list[ColumnElement[bool]]:
     return [below]
 
 
+def team_checked(column: Any) -> ColumnElement[bool]:
+    """`column`, an employee id, is in the team of `team_of`, as a test of each row rather than a join: on
+    PostgreSQL a hashed subplan, the team read once into a hash table that every row is looked up in. A
+    statement that reads a whole range of rows anyway (a year's, for the reports) costs the same whatever the
+    team's size, and no plan can go wrong on a misjudged team size (`IS TRUE` keeps the planner from turning
+    the test into a join, which it would order by its estimate of the team's size, 26 people under a generic
+    plan whatever the manager: a 50,000-person team then took 230 ms instead of 65)."""
+    checked: ColumnElement[bool] = column.in_(_team_below(_TEAM_OF)).is_(true())
+    return checked
+
+
 def team_params(team: Team | None) -> dict[str, Any]:
     return {
         "team_ids": None if team is None else team.ids,

@@ -23,7 +23,7 @@ from typing import Any
 from talent_training.db.database import Tx
 from talent_training.directory.repository import Team
 from talent_training.reports import repository
-from talent_training.reports.repository import CATEGORY, DEPARTMENT, MONTH, PROVIDER
+from talent_training.reports.repository import CATEGORY, DEPARTMENT, MONTH, PROVIDER, TRAINING
 
 REPORTS = (MONTH, DEPARTMENT, CATEGORY, PROVIDER)
 FIRST_YEAR, LAST_YEAR = 1900, 2999  # a year the reports accept (dates of the API are within these)
@@ -81,15 +81,28 @@ async def year_reports(tx: Tx, account_id: int, year: int, team: Team | None) ->
     found: dict[str, dict[int | None, Line]] = {report: {} for report in REPORTS}
     total = Line(None)
     currencies: set[str] = set()
-    for row in await repository.sums(tx, account_id, first, last, team):
-        keyed = found[row.report]
-        line = keyed.get(row.key) or keyed.setdefault(row.key, Line(row.key))
-        line.add(row.currency, row.trainings, row.hours, row.cost)
+    by_training = []
+    # The two statements that read the year side by side, on two connections when the pool has them free.
+    summed, staff_rows = await tx.at_once(
+        lambda tx: repository.sums(tx, account_id, first, last, team),
+        lambda tx: repository.staff(tx, account_id, first, last, team),
+    )
+    for row in summed:
+        if row.report == TRAINING:
+            by_training.append(row)
+            continue
+        _add(found[row.report], row.key, row)
         if row.report == MONTH:
             total.add(row.currency, row.trainings, row.hours, row.cost)
         if row.currency is not None:
             currencies.add(row.currency)
-    staff_rows = await repository.staff(tx, account_id, first, last, team)
+    # A training's sums are its category's and its provider's (both as the catalog has them today).
+    trainings = await repository.training_keys(tx, account_id, sorted({row.key for row in by_training}))
+    keys = {training.id: (training.category_id, training.provider_id) for training in trainings}
+    for row in by_training:
+        category_id, provider_id = keys[row.key]
+        _add(found[CATEGORY], category_id, row)
+        _add(found[PROVIDER], provider_id, row)
     department_ids = {row.department_id for row in staff_rows} | set(found[DEPARTMENT])
     department_names = await _named(tx, account_id, DEPARTMENT, department_ids)
     staff = [
@@ -111,6 +124,11 @@ async def year_reports(tx: Tx, account_id: int, year: int, team: Team | None) ->
                 line.name, line.translations = name if isinstance(name, tuple) else (name, None)
         lines[report] = sorted(found[report].values(), key=_largest_first)
     return YearReports(year, sorted(currencies), total, lines, staff, staff_total)
+
+
+def _add(keyed: dict[int | None, Line], key: int | None, row: Any) -> None:
+    line = keyed.get(key) or keyed.setdefault(key, Line(key))
+    line.add(row.currency, row.trainings, row.hours, row.cost)
 
 
 def _largest_first(line: Line) -> tuple[int, bool, str, int]:

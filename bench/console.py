@@ -2,7 +2,7 @@
 
 On the benchmark database of `make bench` (loaded if missing): the account `default` (1,000,000 realized
 trainings) and the account `workflow` (1,000,000 training demands, 50,000 employees in 200 departments,
-5,000 sessions). A user of each role signs in as a browser does, then every screen is asked for in turn:
+5,000 sessions, and an audit trail of AUDIT_EVENTS writes, added here if it has fewer). A user of each role signs in as a browser does, then every screen is asked for in turn:
 the home page, each entry of the menu, and the pages of the same screen they link to (a detail, a form),
 plus the heaviest cases named below (the employee with the most records, a manager with the largest team).
 
@@ -61,6 +61,48 @@ class Timing:
     p50_ms: float
     max_ms: float
     size_kb: float
+
+
+# The recent writes of the workflow account: a million, of a few API keys and users, one every 30 seconds back
+# from now, in proportions an HR year could have (most of them records and demands, few users). The filters a
+# page of recent writes is asked for, by resource type and by actor: common, rare, absent, and combined.
+AUDIT_EVENTS = 1_000_000
+_AUDIT_TRAIL = """
+INSERT INTO audit_events (account_id, occurred_at, actor, resource_type, resource_id, action, changes)
+SELECT $1, now() - ($2 - g) * interval '30 seconds',
+  CASE WHEN g % 10 < 6 THEN 'key:sync-hr' WHEN g % 10 < 9 THEN 'key:lms' ELSE 'user:hr' || (g % 7) || '@example.com' END,
+  CASE WHEN g % 1000 < 700 THEN 'realized-training' WHEN g % 1000 < 900 THEN 'training-demand'
+       WHEN g % 1000 < 980 THEN 'employee' WHEN g % 1000 < 995 THEN 'training' WHEN g % 1000 < 998 THEN 'session'
+       ELSE 'user' END,
+  g, CASE WHEN g % 3 = 0 THEN 'update' ELSE 'create' END, '{}'::json
+FROM generate_series(1, $2) AS g
+"""
+AUDIT_FILTERS = [
+    f"/console/admin/audit?{query}"
+    for query in (
+        "resourceType=realized-training",
+        "resourceType=user",
+        "resourceType=plan",
+        "actor=key%3Alms",
+        "actor=user%3Ahr3%40example.com",
+        "resourceType=training&actor=user%3Ahr3%40example.com",
+    )
+]
+
+
+async def _audit_trail(url: str, account_id: int) -> int:
+    """The account's audit events, made AUDIT_EVENTS if there are fewer; how many there are."""
+    connection = await asyncpg.connect(url)
+    try:
+        found = int(
+            await connection.fetchval("SELECT count(*) FROM audit_events WHERE account_id = $1", account_id)
+        )
+        if found < AUDIT_EVENTS:
+            await connection.execute(_AUDIT_TRAIL, account_id, AUDIT_EVENTS - found)
+            await connection.execute("ANALYZE audit_events")
+        return max(found, AUDIT_EVENTS)
+    finally:
+        await connection.close()
 
 
 # Every manager and how many people are below them, at any depth (the chains of command, counted).
@@ -181,6 +223,8 @@ def measure() -> list[Timing]:
     )
     busiest, records = asyncio.run(_busiest(database_url, flow.account_id))
     say(f"console: the workflow account's busiest employee {busiest} has {records} realized trainings")
+    events = asyncio.run(_audit_trail(database_url, flow.account_id))
+    say(f"console: the workflow account's audit trail has {events:,} events")
     visitors = [
         Visitor("default", "bench-hr@example.com", "hr-admin"),
         Visitor(workflow_data.ACCOUNT, "bench-workflow-hr@example.com", "hr-admin"),
@@ -203,7 +247,11 @@ def measure() -> list[Timing]:
     try:
         wait_until_up(f"{base}/health")
         for visitor in visitors:
-            extra = [f"/console/employees/{busiest}"] if visitor.account == workflow_data.ACCOUNT else []
+            extra = (
+                [f"/console/employees/{busiest}", *AUDIT_FILTERS]
+                if visitor.account == workflow_data.ACCOUNT
+                else []
+            )
             if visitor.role == "manager":
                 extra = []
             client = _signed_in(base, visitor.email)
@@ -230,7 +278,8 @@ def report(timings: list[Timing]) -> str:
         "",
         "Every screen of the console as each role reaches it (the menu, and the pages each screen links to), on "
         "the benchmark database: the account `default` (1,000,000 realized trainings) and `workflow` "
-        "(1,000,000 training demands, 50,000 employees, 5,000 sessions). One client, sequential requests "
+        f"(1,000,000 training demands, 50,000 employees, 5,000 sessions, {AUDIT_EVENTS:,} audit events: recent "
+        "writes are also asked for filtered by resource type and actor). One client, sequential requests "
         f"over loopback, {REQUESTS} per page after 2 warm-up ones; 1 worker (`python -m bench.console`).",
         "",
         f"**{len(met)} of {len(timings)} pages met the target** (median ≤ {TARGET_MS:.0f} ms, answered 200).",

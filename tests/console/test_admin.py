@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+from talent_training.accounts.service import issue_api_key
 from talent_training.app import TalentTraining
 from tests.audit.test_audit_events import events, key_actor
 from tests.conftest import http_client
@@ -75,8 +76,10 @@ async def listed_users(client: httpx.AsyncClient) -> dict[str, int]:
 
 async def create_key(client: httpx.AsyncClient, **fields: str) -> str:
     answer = await post(client, KEYS, {"name": "Payroll sync", "role": "read", "expiresIn": "", **fields})
-    assert answer.status_code == 200, answer.text
-    return key_of(answer)
+    assert answer.status_code == 303, answer.text
+    shown = await client.get(answer.headers["location"])
+    assert shown.status_code == 200, shown.text
+    return key_of(shown)
 
 
 def prefix_of(token: str) -> str:
@@ -285,12 +288,15 @@ async def test_a_key_is_shown_once_works_and_is_listed_by_its_prefix_only(
 ) -> None:
     console = await signed_in()
     answer = await post(console, KEYS, {"name": "  Payroll sync ", "role": "write", "expiresIn": "90"})
-    assert answer.status_code == 200 and "location" not in answer.headers
-    assert answer.headers["cache-control"] == "no-store"
-    assert "The key Payroll sync is created" in answer.text and "shown only this once" in answer.text
-    token = key_of(answer)
+    assert (answer.status_code, answer.headers["location"]) == (303, f"{KEYS}/new")
+    shown = await console.get(f"{KEYS}/new")
+    assert shown.status_code == 200
+    assert shown.headers["cache-control"] == "no-store"
+    assert "The key Payroll sync is created" in shown.text and "shown only this once" in shown.text
+    token = key_of(shown)
     prefix = prefix_of(token)
     secret = token.split("_", 2)[2]
+    assert '<time datetime="' in shown.text and "write (everything)" in shown.text  # expires, in 90 days
 
     async with http_client(app, token) as api:
         assert (await api.get(TRAININGS)).status_code == 200
@@ -305,6 +311,43 @@ async def test_a_key_is_shown_once_works_and_is_listed_by_its_prefix_only(
     assert created["actor"] == "user:ana@example.com"
     assert created["changes"]["name"]["after"] == "Payroll sync"
     assert created["changes"]["expiresAt"]["after"] is not None
+
+
+async def test_reloading_the_page_of_a_new_key_makes_no_other_key_and_shows_it_no_more(
+    signed_in: Browser, reader: httpx.AsyncClient
+) -> None:
+    console = await signed_in()
+    token = await create_key(console)
+    made = await events(reader, resourceType="api-key")
+
+    again = await console.get(f"{KEYS}/new")  # a reload: the cookie that brought the key is gone
+    assert (again.status_code, again.headers["location"]) == (303, KEYS)
+    assert token not in again.text
+    assert await events(reader, resourceType="api-key") == made
+
+
+async def test_the_page_of_a_new_key_shows_only_a_key_of_the_users_account_that_the_cookie_proves(
+    app: TalentTraining, signed_in: Browser, person: People
+) -> None:
+    console = await signed_in()
+    token = await create_key(console)
+    prefix, secret = token.split("_", 2)[1:]
+    other, _ = await person("zoe@example.com", "hr-admin", "Zoé")  # of the same account: may see it
+    forged = (
+        f"tt_{prefix}_{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}",  # its prefix, not its secret
+        "tt_0123456789abcdef_" + secret,  # no such key
+        "not a key",
+    )
+    for cookie in forged:
+        other.cookies.set("tt_new_key", cookie, path=f"{KEYS}/new")
+        answer = await other.get(f"{KEYS}/new")
+        assert (answer.status_code, answer.headers["location"]) == (303, KEYS), cookie
+        assert secret not in answer.text
+    async with app.database.transaction() as tx:  # another account's key, with its very secret
+        stranger = await issue_api_key(tx, name="theirs", role="write", account="elsewhere", by="test")
+    other.cookies.set("tt_new_key", stranger.token, path=f"{KEYS}/new")
+    answer = await other.get(f"{KEYS}/new")
+    assert (answer.status_code, answer.headers["location"]) == (303, KEYS)
 
 
 async def test_a_read_key_made_in_the_console_only_reads(app: TalentTraining, signed_in: Browser) -> None:

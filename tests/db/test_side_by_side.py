@@ -99,6 +99,8 @@ async def test_in_a_transaction_they_run_one_after_the_other_in_it(database: Dat
 
 
 async def test_a_read_that_fails_ends_the_others_and_gives_back_their_connections(database: Database) -> None:
+    # Its error comes out as it is, as one after the other would raise it (not in a group): a database that
+    # is busy or down is a 503 whichever read found it.
     started = asyncio.Event()
     ended: list[str] = []
 
@@ -116,10 +118,9 @@ async def test_a_read_that_fails_ends_the_others_and_gives_back_their_connection
         raise LookupError("no such thing")
 
     async with database.read() as tx:
-        with pytest.raises(ExceptionGroup) as failed:
+        with pytest.raises(LookupError, match="no such thing"):
             await asyncio.wait_for(tx.at_once(waits, fails), timeout=10)
 
-    assert [type(error) for error in failed.value.exceptions] == [LookupError]
     assert ended == ["cancelled"]
     assert database.pool.in_use == 0
 

@@ -14,6 +14,7 @@ from talent_training.directory import service as directory
 from talent_training.reports import exporting
 from talent_training.reports import service as reports
 from talent_training.reports.service import Line, YearReports
+from tests.conftest import ClientFactory
 from tests.reports.helpers import MANAGER, SALES, SUPPORT, YEAR, seed
 
 
@@ -99,6 +100,30 @@ async def test_a_team_s_reports_hold_only_its_people(client: httpx.AsyncClient, 
     assert (found.staff_total.headcount, found.staff_total.trained) == (2, 2)
     nobody = await year_of(app, YEAR, 1)  # manages nobody
     assert (nobody.total.trainings, nobody.staff_total.headcount, nobody.currencies) == (0, 0, [])
+
+
+async def test_on_a_database_of_their_own_the_statements_read_side_by_side_to_the_same_numbers(
+    committed_app: TalentTraining, make_committed_client: ClientFactory
+) -> None:
+    # As in production: each year's two statements on a connection of their own (`Tx.at_once`), the sums in
+    # a transaction with settings of their own on PostgreSQL (`Tx.tuned`). The tests above share one
+    # connection, where they run one after the other.
+    ids = await seed(await make_committed_client(), committed_app)
+    found = await year_of(committed_app, YEAR)
+    team = await year_of(committed_app, YEAR, MANAGER)
+
+    assert (found.total.trainings, found.total.hours, found.total.costs) == (
+        5,
+        1775,
+        {"EUR": 13000, "USD": 5050},
+    )
+    assert [(line.key, line.trainings) for line in found.lines["category"]] == [
+        (ids["category"], 3),
+        (None, 2),
+    ]
+    assert (found.staff_total.headcount, found.staff_total.trained) == (5, 3)
+    assert (team.total.trainings, team.staff_total.headcount, team.staff_total.trained) == (3, 2, 2)
+    assert committed_app.database.pool.in_use == 0  # every connection given back
 
 
 async def test_a_year_without_records_is_all_zeros(client: httpx.AsyncClient, app: TalentTraining) -> None:

@@ -9,16 +9,19 @@
     /console/admin/users/{id}/reset          POST: a new one-time link to set a password       hr-admin
     /console/admin/users/{id}/sign-out       POST: end every session of the user               hr-admin
     /console/admin/keys                      GET the keys in use (prefix, never a secret); POST: create one,
-                                             the answer page showing the key this once
+                                             then -> /console/admin/keys/new
+    /console/admin/keys/new                  GET the key just created, this once               hr-admin
     /console/admin/keys/{id}/revoke          GET: are you sure?; POST: revoke it                hr-admin
     /console/admin/audit                     GET the account's writes, newest first; by resource type, actor
 
 Who: an HR administrator does everything; an auditor ("read only": the issue's words) reads every page,
 with no form (the router refuses their POST with 403); a manager has no business here: 403 on every page.
 
-A secret (an API key, a reset link) is shown on the page that answers the POST that made it, never put in
-a redirect's address (the browser's history and the access log would keep it) and never stored: the key's
-hash and the link's hash are all the database has. Revoking a key is the command line's revoke
+A secret (an API key, a reset link) is never put in an address (the browser's history and the access log
+would keep it) and never stored: the key's hash and the link's hash are all the database has. A reset link
+is shown on the page that answers the POST that made it. A key goes from the POST that made it to the page
+that shows it in a cookie of that page alone, which that page deletes: reloading it shows the list rather
+than sending the form again, which made a second key. Revoking a key is the command line's revoke
 (accounts/auth.py `revoke_everywhere`): the page answers once every serving process has forgotten the key,
 so the next request with it is refused, whichever worker gets it.
 """
@@ -332,6 +335,7 @@ async def sign_out_everywhere(request: Request) -> Response:
 # API keys ---------------------------------------------------------------------------------------------------
 
 _NEW_KEY = {"name": "", "role": keys.Role.READ.value, "expiresIn": ""}
+NEW_KEY_COOKIE = "tt_new_key"
 
 
 async def _keys_page(
@@ -393,13 +397,58 @@ async def create_key(request: Request) -> Response:
             )
     except REFUSALS as refused:
         return await _keys_page(request, values, field_errors(refused, messages_of(request)))
-    return render(
-        request,
-        "admin/key_created.html",
-        issued=issued,
-        name=values["name"].strip(),
-        moment=_moment(request),
+    shown = redirect(f"{HOME}/keys/new")
+    # HttpOnly and for that page only: no script reads it, no other request carries it. A minute: the
+    # redirect is followed at once.
+    shown.set_cookie(
+        NEW_KEY_COOKIE,
+        issued.token,
+        max_age=60,
+        path=f"{HOME}/keys/new",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
     )
+    return shown
+
+
+@pages.page("/keys/new")
+async def key_created(request: Request) -> Response:
+    """The key the form just created, from the cookie it came in, which this answer deletes: shown once."""
+    _writer(request)
+    token = request.cookies.get(NEW_KEY_COOKIE, "")
+    created = await _created_key(request, token)
+    shown = (
+        redirect(f"{HOME}/keys")
+        if created is None
+        else render(request, "admin/key_created.html", key=created, token=token, moment=_moment(request))
+    )
+    shown.delete_cookie(
+        NEW_KEY_COOKIE,
+        path=f"{HOME}/keys/new",
+        secure=request.url.scheme == "https",
+        httponly=True,
+        samesite="strict",
+    )
+    return shown
+
+
+async def _created_key(request: Request, token: str) -> keys.KeyInfo | None:
+    """The key of the token, if it is a key of the user's account in use and the token its secret."""
+    parts = keys.split_token(token)
+    if parts is None:
+        return None
+    prefix, secret = parts
+    account_id = _user(request).account_id
+    async with request.read() as tx:
+        stored = await keys.find_active_key(tx, prefix)
+        if (
+            stored is None
+            or stored.account_id != account_id
+            or not keys.secret_matches(secret, stored.secret_sha256)
+        ):
+            return None
+        return await keys.account_key(tx, account_id, stored.id)
 
 
 async def _key(request: Request) -> keys.KeyInfo:

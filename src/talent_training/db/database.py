@@ -19,6 +19,7 @@ first statement, and a read block runs each statement on its own (no BEGIN/COMMI
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import itertools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
@@ -186,8 +187,9 @@ class Tx:
 
         A read block's statements otherwise stand alone: here they share a transaction of their own, whose
         end undoes the settings, even when cancelled (asyncpg rolls back a connection handed back in a
-        transaction), so that no pooled connection keeps them. In a transaction, the settings go back to the
-        defaults when the block ends. SQLite has no such settings."""
+        transaction), so that no pooled connection keeps them. In a transaction, they hold until the block
+        ends (then the server's defaults), or, when it fails, until the transaction ends: never beyond it.
+        SQLite has no such settings."""
         if self.dialect.name != "postgresql":
             yield
             return
@@ -203,7 +205,8 @@ class Tx:
         try:
             yield
         except BaseException:
-            await connection.run("ROLLBACK")
+            if not connection.broken:  # else the error says why; asyncpg's reset ends the transaction
+                await connection.run("ROLLBACK")
             raise
         await connection.run("COMMIT")
 
@@ -213,24 +216,28 @@ class Tx:
         have seen one after the other) and the pool has a connection to spare for each, now; else one after
         the other in this block. For reads whose statements each take long enough for it to matter (the
         reports), never more connections than are free: a request waiting for a second connection while
-        holding one could wait on others doing the same."""
+        holding one could wait on others doing the same. A read that fails ends the others (each waited for,
+        its connection given back), and its error is raised as it is, as one after the other would."""
         if self._write or self._pool.nested:
             return [await read(self) for read in reads]
         await self._connection_for()  # this block's own first: the pool's spare connections are the others
-        sides: list[Tx] = []
-        try:
+        async with contextlib.AsyncExitStack() as sides_open:
+            sides: list[Tx] = []
             while len(sides) < len(reads) - 1 and self._pool.spare():
                 side = Tx(self._pool, write=False)
                 side._connection = await self._pool.acquire(write=False)
+                sides_open.push_async_callback(side._close, failed=False)
                 sides.append(side)
             if len(sides) < len(reads) - 1:
                 return [await read(self) for read in reads]
-            async with asyncio.TaskGroup() as group:  # one failing cancels the others, and waits for them
-                tasks = [group.create_task(read(tx)) for read, tx in zip(reads, [self, *sides], strict=True)]
+            try:
+                async with asyncio.TaskGroup() as group:  # one failing cancels the others, and waits for them
+                    tasks = [
+                        group.create_task(read(tx)) for read, tx in zip(reads, [self, *sides], strict=True)
+                    ]
+            except BaseExceptionGroup as failed:
+                raise failed.exceptions[0] from None  # what the request's error handling knows (Busy: a 503)
             return [task.result() for task in tasks]
-        finally:
-            for side in sides:
-                await side._close(failed=False)
 
     async def _connection_for(self) -> Connection:
         connection = self._connection

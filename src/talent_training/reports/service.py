@@ -100,7 +100,7 @@ async def year_reports(tx: Tx, account_id: int, year: int, team: Team | None) ->
     trainings = await repository.training_keys(tx, account_id, sorted({row.key for row in by_training}))
     keys = {training.id: (training.category_id, training.provider_id) for training in trainings}
     for row in by_training:
-        category_id, provider_id = keys[row.key]
+        category_id, provider_id = keys.get(row.key, (None, None))  # (trainings are never deleted)
         _add(found[CATEGORY], category_id, row)
         _add(found[PROVIDER], provider_id, row)
     department_ids = {row.department_id for row in staff_rows} | set(found[DEPARTMENT])

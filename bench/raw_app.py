@@ -176,6 +176,10 @@ async def _record(data: dict[str, Any]) -> tuple[int, bytes]:
         "session_starts_on": date.fromisoformat(data["sessionStartsOn"]),
         "session_ends_on": date.fromisoformat(data["sessionEndsOn"]),
         "duration_hundredths": round(data["durationInHours"] * 100),
+        # The benchmark's records have no cost nor expiry (issue 11's extensions): the statement binds them.
+        "cost_hundredths": None,
+        "cost_currency": None,
+        "expires_on": None,
         "now": datetime.now(UTC),
     }
     async with pool.acquire() as connection:
@@ -200,7 +204,7 @@ async def _record(data: dict[str, Any]) -> tuple[int, bytes]:
         await connection.execute("COMMIT")
     answer = _REALIZED_ROW(
         row["id"], values["owner_id"], values["training_id"], values["session_starts_on"],
-        values["session_ends_on"], values["duration_hundredths"], True, None, None,
+        values["session_ends_on"], values["duration_hundredths"], True, None, None, None, None, None,
         row["title"], row["category_id"], row["level"], row["website_href"],
     )  # fmt: skip
     return 201, orjson.dumps(realized_views.realized_training(answer))

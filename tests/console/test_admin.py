@@ -5,6 +5,8 @@ administrators), and nobody reaching another account's users or keys."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -289,8 +291,13 @@ async def test_a_key_is_shown_once_works_and_is_listed_by_its_prefix_only(
     console = await signed_in()
     answer = await post(console, KEYS, {"name": "  Payroll sync ", "role": "write", "expiresIn": "90"})
     assert (answer.status_code, answer.headers["location"]) == (303, f"{KEYS}/new")
+    carried = answer.headers["set-cookie"]  # for that page alone, out of scripts' reach, for a minute
+    assert carried.startswith("tt_new_key=") and "; Path=/console/admin/keys/new;" in carried
+    assert all(part in carried for part in ("; HttpOnly", "; Max-Age=60", "; SameSite=strict"))
     shown = await console.get(f"{KEYS}/new")
     assert shown.status_code == 200
+    assert shown.headers["set-cookie"].startswith('tt_new_key=""; ')  # deleted
+    assert "Max-Age=0" in shown.headers["set-cookie"]
     assert shown.headers["cache-control"] == "no-store"
     assert "The key Payroll sync is created" in shown.text and "shown only this once" in shown.text
     token = key_of(shown)
@@ -326,28 +333,51 @@ async def test_reloading_the_page_of_a_new_key_makes_no_other_key_and_shows_it_n
     assert await events(reader, resourceType="api-key") == made
 
 
+def sealed(session: httpx.AsyncClient, token: str) -> str:
+    """The cookie that takes `token` to the page of a new key in this browser's session."""
+    seal = hmac.new(session.cookies["tt_session"].encode(), b"new key " + token.encode(), hashlib.sha256)
+    return f"{seal.hexdigest()}.{token}"
+
+
+async def test_the_page_of_a_new_key_shows_it_to_the_session_that_made_it_alone(
+    signed_in: Browser, person: People
+) -> None:
+    console = await signed_in()
+    made = await post(console, KEYS, {"name": "Payroll sync", "role": "read", "expiresIn": ""})
+    assert made.status_code == 303
+    cookie = console.cookies["tt_new_key"]
+    other, _ = await person("zoe@example.com", "hr-admin", "Zoé")  # the next user of the same browser, say
+    other.cookies.set("tt_new_key", cookie, path=f"{KEYS}/new")
+
+    refused = await other.get(f"{KEYS}/new")
+    assert (refused.status_code, refused.headers["location"]) == (303, KEYS)
+    shown = await console.get(f"{KEYS}/new")  # the very cookie, in the session that made the key
+    assert shown.status_code == 200 and key_of(shown) == cookie.split(".", 1)[1]
+    assert key_of(shown) not in refused.text
+
+
 async def test_the_page_of_a_new_key_shows_only_a_key_of_the_users_account_that_the_cookie_proves(
-    app: TalentTraining, signed_in: Browser, person: People
+    app: TalentTraining, signed_in: Browser
 ) -> None:
     console = await signed_in()
     token = await create_key(console)
     prefix, secret = token.split("_", 2)[1:]
-    other, _ = await person("zoe@example.com", "hr-admin", "Zoé")  # of the same account: may see it
+    async with app.database.transaction() as tx:  # another account's key, with its very secret
+        stranger = await issue_api_key(tx, name="theirs", role="write", account="elsewhere", by="test")
     forged = (
         f"tt_{prefix}_{secret[:-1]}{'A' if secret[-1] != 'A' else 'B'}",  # its prefix, not its secret
         "tt_0123456789abcdef_" + secret,  # no such key
         "not a key",
+        stranger.token,
     )
-    for cookie in forged:
-        other.cookies.set("tt_new_key", cookie, path=f"{KEYS}/new")
-        answer = await other.get(f"{KEYS}/new")
-        assert (answer.status_code, answer.headers["location"]) == (303, KEYS), cookie
-        assert secret not in answer.text
-    async with app.database.transaction() as tx:  # another account's key, with its very secret
-        stranger = await issue_api_key(tx, name="theirs", role="write", account="elsewhere", by="test")
-    other.cookies.set("tt_new_key", stranger.token, path=f"{KEYS}/new")
-    answer = await other.get(f"{KEYS}/new")
-    assert (answer.status_code, answer.headers["location"]) == (303, KEYS)
+    for token_given in (*forged, token):
+        console.cookies.set("tt_new_key", sealed(console, token_given), path=f"{KEYS}/new")
+        answer = await console.get(f"{KEYS}/new")
+        if token_given == token:  # the key of the account, its secret: shown (the cookie is read)
+            assert answer.status_code == 200 and key_of(answer) == token
+        else:
+            assert (answer.status_code, answer.headers["location"]) == (303, KEYS), token_given
+            assert secret not in answer.text
 
 
 async def test_a_read_key_made_in_the_console_only_reads(app: TalentTraining, signed_in: Browser) -> None:

@@ -115,12 +115,13 @@ async def test_a_read_that_fails_ends_the_others_and_gives_back_their_connection
 
     async def fails(tx: Tx) -> int:
         await started.wait()
-        raise LookupError("no such thing")
+        raise LookupError("no such thing") from KeyError("why")
 
     async with database.read() as tx:
-        with pytest.raises(LookupError, match="no such thing"):
+        with pytest.raises(LookupError, match="no such thing") as failed:
             await asyncio.wait_for(tx.at_once(waits, fails), timeout=10)
 
+    assert isinstance(failed.value.__cause__, KeyError)  # cause and all
     assert ended == ["cancelled"]
     assert database.pool.in_use == 0
 

@@ -18,16 +18,21 @@ Who: an HR administrator does everything; an auditor ("read only": the issue's w
 with no form (the router refuses their POST with 403); a manager has no business here: 403 on every page.
 
 A secret (an API key, a reset link) is never put in an address (the browser's history and the access log
-would keep it) and never stored: the key's hash and the link's hash are all the database has. A reset link
+would keep it) and never stored by the service: the key's hash and the link's hash are all the database
+has (a new key's browser holds it for the minute until its page shows it). A reset link
 is shown on the page that answers the POST that made it. A key goes from the POST that made it to the page
-that shows it in a cookie of that page alone, which that page deletes: reloading it shows the list rather
-than sending the form again, which made a second key. Revoking a key is the command line's revoke
-(accounts/auth.py `revoke_everywhere`): the page answers once every serving process has forgotten the key,
-so the next request with it is refused, whichever worker gets it.
+that shows it in a cookie of that page alone, sealed to the session, which that page deletes: reloading it
+shows the list rather than sending the form again, which made a second key.
+
+Revoking a key is the command line's revoke (accounts/auth.py `revoke_everywhere`): the page answers once
+every serving process has forgotten the key, so the next request with it is refused, whichever worker gets
+it.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,7 +44,7 @@ from talent_training.accounts import service as keys
 from talent_training.accounts.auth import revoke_everywhere
 from talent_training.audit import service as audit
 from talent_training.audit.service import RESOURCE_TYPES
-from talent_training.console.auth import PREFIX, UserPrincipal, form_text, own_origin
+from talent_training.console.auth import PREFIX, SESSION_COOKIE, UserPrincipal, form_text, own_origin
 from talent_training.console.i18n import Messages, add_messages, messages_of
 from talent_training.console.messages.admin import EN, FR
 from talent_training.console.pages import Pages, redirect, render
@@ -380,7 +385,7 @@ def _lifetime(value: str) -> timedelta | None:
 
 @pages.form("/keys")
 async def create_key(request: Request) -> Response:
-    """The key, shown on this answer only: it is nowhere else, the database keeping its hash."""
+    """A new key, then its page (`key_created`), which shows it once: the database keeps its hash only."""
     _writer(request)
     form: FormData = await request.form()
     values = {name: form_text(form, name) for name in _KEY_FIELDS}
@@ -399,37 +404,46 @@ async def create_key(request: Request) -> Response:
         return await _keys_page(request, values, field_errors(refused, messages_of(request)))
     shown = redirect(f"{HOME}/keys/new")
     # HttpOnly and for that page only: no script reads it, no other request carries it. A minute: the
-    # redirect is followed at once.
+    # redirect is followed at once. Sealed to this session: another session of the browser (the next user
+    # to sign in on it) is not shown it.
     shown.set_cookie(
-        NEW_KEY_COOKIE,
-        issued.token,
-        max_age=60,
-        path=f"{HOME}/keys/new",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
+        NEW_KEY_COOKIE, f"{_seal(request, issued.token)}.{issued.token}", **_new_key_cookie(request)
     )
     return shown
 
 
+def _new_key_cookie(request: Request) -> dict[str, Any]:
+    return {
+        "max_age": 60,
+        "path": f"{HOME}/keys/new",
+        "secure": request.url.scheme == "https",
+        "httponly": True,
+        "samesite": "strict",
+    }
+
+
+def _seal(request: Request, token: str) -> str:
+    session = request.cookies.get(SESSION_COOKIE, "")
+    return hmac.new(session.encode(), b"new key " + token.encode(), hashlib.sha256).hexdigest()
+
+
 @pages.page("/keys/new")
 async def key_created(request: Request) -> Response:
-    """The key the form just created, from the cookie it came in, which this answer deletes: shown once."""
+    """The key the form just created, from the cookie it came in, which this answer deletes: shown once.
+    (A refused request, a 403 or a 503, leaves the cookie to its minute: the key is made, and a 503 retried
+    still shows it.)"""
     _writer(request)
-    token = request.cookies.get(NEW_KEY_COOKIE, "")
-    created = await _created_key(request, token)
+    seal, _, token = request.cookies.get(NEW_KEY_COOKIE, "").partition(".")
+    sealed = hmac.compare_digest(seal, _seal(request, token))
+    created = await _created_key(request, token) if sealed else None
     shown = (
         redirect(f"{HOME}/keys")
         if created is None
         else render(request, "admin/key_created.html", key=created, token=token, moment=_moment(request))
     )
-    shown.delete_cookie(
-        NEW_KEY_COOKIE,
-        path=f"{HOME}/keys/new",
-        secure=request.url.scheme == "https",
-        httponly=True,
-        samesite="strict",
-    )
+    cookie = _new_key_cookie(request)
+    del cookie["max_age"]
+    shown.delete_cookie(NEW_KEY_COOKIE, **cookie)
     return shown
 
 

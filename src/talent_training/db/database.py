@@ -206,7 +206,10 @@ class Tx:
             yield
         except BaseException:
             if not connection.broken:  # else the error says why; asyncpg's reset ends the transaction
-                await connection.run("ROLLBACK")
+                try:
+                    await connection.run("ROLLBACK")
+                except Exception:  # the error that ended the block is the one to tell
+                    connection.broken = True
             raise
         await connection.run("COMMIT")
 
@@ -229,14 +232,18 @@ class Tx:
                 sides_open.push_async_callback(side._close, failed=False)
                 sides.append(side)
             if len(sides) < len(reads) - 1:
+                await sides_open.aclose()
                 return [await read(self) for read in reads]
+            failure: BaseException | None = None
             try:
                 async with asyncio.TaskGroup() as group:  # one failing cancels the others, and waits for them
                     tasks = [
                         group.create_task(read(tx)) for read, tx in zip(reads, [self, *sides], strict=True)
                     ]
             except BaseExceptionGroup as failed:
-                raise failed.exceptions[0] from None  # what the request's error handling knows (Busy: a 503)
+                failure = failed.exceptions[0]
+            if failure is not None:
+                raise failure  # as it is, cause and all: what the request's error handling knows (Busy: 503)
             return [task.result() for task in tasks]
 
     async def _connection_for(self) -> Connection:

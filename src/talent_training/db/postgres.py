@@ -60,8 +60,8 @@ async def codecs(connection: asyncpg.Connection) -> None:
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:
     """No reset query when a connection goes back to the pool (a round trip per request): no statement we
-    run changes session state (no SET, no LISTEN, no session-level lock), and asyncpg still rolls back a
-    transaction left open."""
+    run changes session state (no SET but `SET LOCAL` in a transaction, `Tx.tuned`; no LISTEN, no
+    session-level lock), and asyncpg still rolls back a transaction left open."""
 
 
 class PostgresConnection:

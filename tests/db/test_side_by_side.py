@@ -65,8 +65,8 @@ async def test_reads_run_side_by_side_each_on_a_connection_of_its_own(database: 
     assert database.pool.in_use == 0  # the side connection went back
 
 
-@pytest.mark.parametrize("database", [1], indirect=True)
-async def test_without_a_connection_to_spare_they_run_one_after_the_other(database: Database) -> None:
+async def _two_reads(database: Database, tx: Tx) -> tuple[list[int], list[int]]:
+    """ONE and TWO read through `at_once`; what they found, and the connections in use as each ended."""
     seen: list[int] = []
 
     async def read(tx: Tx, query: Query) -> int:
@@ -74,25 +74,22 @@ async def test_without_a_connection_to_spare_they_run_one_after_the_other(databa
         seen.append(database.pool.in_use)
         return value
 
+    found = await asyncio.wait_for(tx.at_once(lambda tx: read(tx, ONE), lambda tx: read(tx, TWO)), timeout=10)
+    return found, seen
+
+
+@pytest.mark.parametrize("database", [1], indirect=True)
+async def test_without_a_connection_to_spare_they_run_one_after_the_other(database: Database) -> None:
     async with database.read() as tx:
-        found = await asyncio.wait_for(
-            tx.at_once(lambda tx: read(tx, ONE), lambda tx: read(tx, TWO)), timeout=10
-        )
+        found, seen = await _two_reads(database, tx)
 
     assert found == [1, 2]
     assert seen == [1, 1]  # never waiting for a second connection while holding the first
 
 
 async def test_in_a_transaction_they_run_one_after_the_other_in_it(database: Database) -> None:
-    seen: list[int] = []
-
-    async def read(tx: Tx, query: Query) -> int:
-        value: int = await tx.value(query)
-        seen.append(database.pool.in_use)
-        return value
-
     async with database.transaction() as tx:
-        found = await tx.at_once(lambda tx: read(tx, ONE), lambda tx: read(tx, TWO))
+        found, seen = await _two_reads(database, tx)
 
     assert found == [1, 2]
     assert seen == [1, 1]  # on the transaction's connection: what it wrote, they see

@@ -123,10 +123,13 @@ async def test_a_read_that_fails_ends_the_others_and_gives_back_their_connection
     assert database.pool.in_use == 0
 
 
+# In a read block (whose statements otherwise stand alone), and in a transaction, where they go back to the
+# defaults when the block ends; on one connection (a pool of one): set, then undone.
 @pytest.mark.parametrize("database", [1], indirect=True)
-async def test_settings_hold_for_the_block_alone(database: Database) -> None:
+@pytest.mark.parametrize("block", ["read", "transaction"])
+async def test_settings_hold_for_the_block_alone(database: Database, block: str) -> None:
     query = WORK_MEM if _postgres(database) else ONE
-    async with database.read() as tx:
+    async with database.read() if block == "read" else database.transaction() as tx:
         before = await tx.value(query)
         async with tx.tuned({"work_mem": "32MB"}):
             inside = await tx.value(query)
@@ -134,7 +137,7 @@ async def test_settings_hold_for_the_block_alone(database: Database) -> None:
 
     if _postgres(database):
         assert before != "32MB"
-        assert (inside, after) == ("32MB", before)  # one connection (a pool of one): set, then undone
+        assert (inside, after) == ("32MB", before)
     else:
         assert (inside, after) == (1, 1)  # SQLite has no such settings: the statements run as they are
 
@@ -160,16 +163,3 @@ async def test_settings_are_undone_when_a_read_is_cancelled(database: Database) 
 
     async with database.read() as tx:  # the same connection, the pool's only one
         assert await tx.value(WORK_MEM) == before
-
-
-async def test_settings_in_a_transaction_go_back_to_the_defaults_when_the_block_ends(
-    database: Database,
-) -> None:
-    query = WORK_MEM if _postgres(database) else ONE
-    async with database.transaction() as tx:
-        before = await tx.value(query)
-        async with tx.tuned({"work_mem": "32MB"}):
-            inside = await tx.value(query)
-        after = await tx.value(query)
-
-    assert (inside, after) == (("32MB", before) if _postgres(database) else (1, 1))

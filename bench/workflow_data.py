@@ -77,7 +77,7 @@ REFUSALS = ("Not in this year's budget", "Already trained on this subject", "A c
 
 DEMAND_COLUMNS = [
     "id", "account_id", "owner_id", "author_id", "training_id", "reason", "state", "status", "plan_id",
-    "session_id", "registered_on", "prioritization_rank", "prioritized_at", "refusal_reason",
+    "session_id", "session_ends_on", "registered_on", "prioritization_rank", "prioritized_at", "refusal_reason",
     "owner_department_id", "owner_establishment_id", "created_at", "updated_at",
 ]  # fmt: skip
 SESSION_COLUMNS = [
@@ -327,13 +327,15 @@ async def load(connection: asyncpg.Connection, seed: int = 20261210) -> None:
         demands.append(
             [
                 None, account, owner, author(owner), training, rng.choice(REASONS), state, status, plan,
-                None if session is None else session.id, registered_on, level, prioritized, refusal,
+                None if session is None else session.id, None if session is None else session.end_on,
+                registered_on, level, prioritized, refusal,
                 department_of[owner], establishment_of[owner], created, updated,
             ]
         )  # fmt: skip
 
     # Ids in the order demands were made, as the sequence would have given them.
-    order = sorted(range(DEMANDS), key=lambda n: demands[n][16])
+    created_at = DEMAND_COLUMNS.index("created_at")
+    order = sorted(range(DEMANDS), key=lambda n: demands[n][created_at])
     first_demand = await _max_id(connection, "training_demands") + 1
     for position, n in enumerate(order):
         demands[n][0] = first_demand + position
@@ -467,7 +469,8 @@ async def reset_attendance(connection: asyncpg.Connection, workflow: Workflow) -
         put_back = await connection.fetchval(
             "WITH back AS ("
             " UPDATE training_demands d SET state = 'Registered', status = 'Registered',"
-            " session_id = r.session_id, registered_on = s.start_on - 14, updated_at = now()"
+            " session_id = r.session_id, session_ends_on = s.end_on, registered_on = s.start_on - 14,"
+            " updated_at = now()"
             " FROM realized_trainings r JOIN training_sessions s ON s.account_id = r.account_id AND s.id = r.session_id"
             " WHERE r.account_id = $1 AND r.session_id = ANY($2::integer[])"
             " AND d.account_id = $1 AND d.id = r.training_demand_id RETURNING d.id)"

@@ -300,3 +300,119 @@ def test_upgrading_spells_out_the_chains_of_command_of_the_directory_there(
         assert found == [(1, 1, 2), (1, 1, 3), (1, 1, 4), (1, 2, 3), (1, 2, 4), (2, 1, 2)]
     finally:
         databases.drop(url)
+
+
+# The training workflow as 0004's code left it: one employee registered on two sessions of one training that
+# end the same day (which 0010 stops), a realized demand, a pending one.
+_WORKFLOW_AT_0004 = [
+    *_BEFORE,
+    "INSERT INTO departments (account_id, id, name, created_at, updated_at)"
+    " VALUES (1, 7, 'Sales', '2026-01-01', '2026-01-01'), (1, 8, 'Support', '2026-01-01', '2026-01-01')",
+    *(
+        "INSERT INTO employees (account_id, id, login, first_name, last_name, department_id, search_text,"
+        f" created_at, updated_at) VALUES (1, {id}, 'e{id}', 'E', '{id}', 7, '', '2026-01-01', '2026-01-01')"
+        for id in (1, 2)
+    ),
+    "INSERT INTO plans (account_id, name, start_on, end_on, created_at)"
+    " VALUES (1, 'Plan', '2026-01-01', '2026-12-31', '2026-01-01')",
+    *(
+        "INSERT INTO training_sessions (account_id, training_id, plan_id, start_on, end_on,"
+        " duration_hundredths, is_on_site, is_remote, status, registered_count, created_at, updated_at)"
+        f" SELECT 1, t.id, p.id, '2026-03-0{start}', '2026-03-05', 700, true, false, 'Open', {seats},"
+        " '2026-01-01', '2026-01-01' FROM trainings t, plans p"
+        for start, seats in ((4, 2), (5, 1))
+    ),
+    *(
+        "INSERT INTO training_demands (account_id, owner_id, author_id, training_id, state, status, plan_id,"
+        " session_id, registered_on, prioritization_rank, owner_department_id, created_at, updated_at)"
+        f" SELECT 1, {owner}, {owner}, t.id, '{state}', '{status}', p.id, {session}, {registered}, 0, 7,"
+        f" '2026-02-0{n}', '2026-02-0{n}' FROM trainings t, plans p"
+        for n, (owner, state, status, session, registered) in enumerate(
+            [
+                (1, "Registered", "Registered", "(SELECT min(id) FROM training_sessions)", "'2026-02-10'"),
+                (1, "Registered", "Registered", "(SELECT max(id) FROM training_sessions)", "'2026-02-11'"),
+                (2, "Realized", "Realized", "(SELECT min(id) FROM training_sessions)", "'2026-02-12'"),
+                (2, "Requested", "PendingRegistration", "NULL", "NULL"),
+            ],
+            start=1,
+        )
+    ),
+]
+_DEMANDS = (
+    "SELECT owner_id, state, status, session_id IS NOT NULL, registered_on, owner_department_id,"
+    " session_ends_on FROM training_demands ORDER BY id"
+)
+
+
+async def _workflow_at_0004(url: str) -> None:
+    engine = migration_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0004"))
+            for statement in _WORKFLOW_AT_0004:
+                await connection.execute(sa.text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _after_moves(url: str) -> list[tuple[Any, ...]]:
+    """The demands once the first session is moved a week on and the owner of the realized one to Support:
+    both triggers carry the moves onto the demands."""
+    engine = migration_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                sa.text(
+                    "UPDATE training_sessions SET start_on = '2026-03-11', end_on = '2026-03-12'"
+                    " WHERE id = (SELECT min(id) FROM training_sessions)"
+                )
+            )
+            await connection.execute(sa.text("UPDATE employees SET department_id = 8 WHERE id = 2"))
+            return [tuple(row) for row in await connection.execute(sa.text(_DEMANDS))]
+    finally:
+        await engine.dispose()
+
+
+def _as_text(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Dates as text and the one boolean as a bool, as either database gives them back."""
+    return [
+        tuple(bool(v) if n == 3 else str(v) if isinstance(v, date) else v for n, v in enumerate(row))
+        for row in rows
+    ]
+
+
+def test_upgrading_the_workflow_keeps_every_demand_and_gives_registrations_their_last_day(
+    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
+) -> None:
+    url = databases.create_empty(tmp_path)
+    try:
+        anyio.run(_workflow_at_0004, url)
+        anyio.run(upgrade, url)
+        found = anyio.run(inspect, url, lambda c: [tuple(row) for row in c.execute(sa.text(_DEMANDS))])
+        # The second registration of the pair keeps everything but the last day, which would have failed the
+        # new unique index: its attendance is refused by name, as it was before.
+        assert _as_text(found) == [
+            (1, "Registered", "Registered", True, "2026-02-10", 7, "2026-03-05"),
+            (1, "Registered", "Registered", True, "2026-02-11", 7, None),
+            (2, "Realized", "Realized", True, "2026-02-12", 7, "2026-03-05"),
+            (2, "Requested", "PendingRegistration", False, None, 7, None),
+        ]
+        assert _as_text(anyio.run(_after_moves, url)) == [
+            (1, "Registered", "Registered", True, "2026-02-10", 7, "2026-03-12"),
+            (1, "Registered", "Registered", True, "2026-02-11", 7, None),
+            (2, "Realized", "Realized", True, "2026-02-12", 8, "2026-03-12"),
+            (2, "Requested", "PendingRegistration", False, None, 8, None),
+        ]
+        sessions = anyio.run(
+            inspect,
+            url,
+            lambda c: [
+                tuple(row)
+                for row in c.execute(
+                    sa.text("SELECT registered_count, status FROM training_sessions ORDER BY id")
+                )
+            ],
+        )
+        assert sessions == [(2, "Open"), (1, "Open")]
+    finally:
+        databases.drop(url)

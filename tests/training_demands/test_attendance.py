@@ -356,22 +356,34 @@ async def test_attendance_is_taken_on_the_last_day_of_the_session(
     assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Realized"
 
 
-async def test_a_refused_demand_on_the_sheet_is_409_naming_invalid_and_nothing_is_written(
-    client: httpx.AsyncClient, world: World
+@pytest.mark.parametrize(
+    ("action", "body", "named"),
+    [
+        ("refuse", {"reason": "No budget."}, "Invalid"),
+        ("accept", "plan", "PendingRegistration"),
+        (None, None, "PendingApproval"),
+    ],
+)
+async def test_a_demand_not_registered_on_the_sheet_is_409_naming_its_state_and_nothing_is_written(
+    client: httpx.AsyncClient, world: World, action: str | None, body: object, named: str
 ) -> None:
     registered = await registered_demand(client, world)
-    refused = await new_demand(client, world)
-    await ok(await client.post(demand_url(refused["id"], "refuse"), json={"reason": "No budget."}))
-    body = {
+    other = await new_demand(client, world)
+    if action is not None:
+        sent = {"planId": world.plan["id"]} if body == "plan" else body
+        await ok(await client.post(demand_url(other["id"], action), json=sent))
+    sheet = {
         "items": [
             {"demandId": registered["id"], "hasAttended": True},
-            {"demandId": refused["id"], "hasAttended": True},
+            {"demandId": other["id"], "hasAttended": True},
         ]
     }
 
-    problem = assert_problem(await client.post(sheet_url(world), json=body), 409, "items.1.demandId")
+    problem = assert_problem(await client.post(sheet_url(world), json=sheet), 409, "items.1.demandId")
 
-    assert "Invalid" in problem["detail"]
+    assert named in problem["detail"]
     assert await count(client, REALIZED) == 0
     assert (await ok(await client.get(demand_url(registered["id"]))))["state"] == "Registered"
-    assert (await ok(await client.get(demand_url(refused["id"]))))["state"] == "Invalid"
+    assert (await ok(await client.get(demand_url(other["id"]))))["status"] == named.replace(
+        "Invalid", "Refused"
+    )

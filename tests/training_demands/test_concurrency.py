@@ -18,6 +18,7 @@ from tests.training_demands.helpers import (
     EMPLOYEES,
     SESSIONS,
     World,
+    create_session,
     demand_url,
     make_world,
     new_demand,
@@ -77,6 +78,31 @@ async def test_refusing_and_registering_at_once_one_wins(make_committed_client: 
     )
     session = await ok(await client.get(f"{SESSIONS}/{world.session['id']}"))
     assert session["registeredCount"] == registered.json()["count"]  # no seat taken by a refused demand
+
+
+async def test_one_employee_on_two_sessions_ending_the_same_day_at_once_one_wins(
+    make_committed_client: ClientFactory,
+) -> None:
+    """Each registration takes a seat on its own session, so no lock orders them: the unique index on the
+    employee, the training and the last day does (for a session moved onto that day too)."""
+    client = await make_committed_client("write")
+    world = await make_world(client)
+    dates = {"startOn": world.session["startOn"], "endOn": world.session["endOn"]}
+    for _ in range(4):
+        twins = [await create_session(client, world.training["id"], world.plan["id"], **dates) for _ in "ab"]
+        owner = (await put_employee(client))["id"]
+        demands = [await new_demand(client, world, ownerId=owner) for _ in twins]
+
+        answers = await asyncio.gather(
+            *(
+                client.post(demand_url(d["id"], "register"), json={"sessionId": s["id"]})
+                for d, s in zip(demands, twins, strict=True)
+            )
+        )
+
+        assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
+        counts = [(await ok(await client.get(f"{SESSIONS}/{s['id']}")))["registeredCount"] for s in twins]
+        assert sorted(counts) == [0, 1]  # the refused one gave its seat back
 
 
 async def test_attendance_sent_twice_at_once_records_once(make_committed_client: ClientFactory) -> None:

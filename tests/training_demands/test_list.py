@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
 
+from talent_training.training_demands import service
 from tests.factories import assert_problem, create_training
 from tests.training_demands.helpers import (
     DEMANDS_V2,
     DEPARTMENTS,
     EMPLOYEES,
+    ESTABLISHMENTS,
     World,
+    create_session,
     demand_url,
     make_world,
     new_demand,
@@ -71,6 +75,22 @@ async def test_filters(client: httpx.AsyncClient, world: World) -> None:
     mixed = f"{owners}&states=Requested,Registered&states=Invalid"
     page = await ok(await client.get(f"{DEMANDS_V2}?{mixed}"))
     assert [item["id"] for item in page["items"]] == everyone
+    # Several values of every id filter, in either form.
+    trainings = [world.training["id"], other_training["id"]]
+    assert await ids(client, trainingId=trainings) == everyone
+    assert await ids(client, trainingId=",".join(map(str, trainings))) == everyone
+    elsewhere = await put_unit(client, ESTABLISHMENTS, "Elsewhere")
+    await put_employee(client, id=world.colleague["id"], establishmentId=elsewhere)
+    assert await ids(client, establishmentIds=elsewhere) == [colleagues["id"], refused["id"]]
+    assert await ids(client, establishmentIds=f"{elsewhere},{world.establishment}") == everyone
+    assert await ids(client, establishmentIds=[elsewhere, world.establishment]) == everyone
+    second = await create_session(client, world.training["id"], world.plan["id"])
+    late = await new_demand(client, world, ownerId=world.colleague["id"])
+    await ok(await client.post(demand_url(late["id"], "register"), json={"sessionId": second["id"]}))
+    sessions = [world.session["id"], second["id"]]
+    assert await ids(client, sessionId=sessions) == [registered["id"], late["id"]]
+    assert await ids(client, sessionId=",".join(map(str, sessions))) == [registered["id"], late["id"]]
+    assert await ids(client, sessionId=second["id"]) == [late["id"]]
 
 
 async def test_the_department_filter_follows_the_owner_when_they_move(
@@ -150,6 +170,23 @@ async def test_every_sort_pages_with_cursors_both_ways(client: httpx.AsyncClient
         assert backward == order, sort
         # Held to one department, the cursor is led by it (db/paging.py `within`): the same pages.
         assert await walk(client, sort, departmentIds=department) == (order, order), sort
+
+
+async def test_created_at_sorts_by_the_time_of_the_request_not_by_id(
+    client: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids follow creation, so a clock running backwards is what tells the two sorts apart (an import of
+    demands made elsewhere would keep their dates)."""
+    times = iter(datetime(2026, 6, day, 9, tzinfo=UTC) for day in (20, 10, 30, 1))
+    monkeypatch.setattr(service, "utcnow", lambda: next(times))
+    demands = [(await new_demand(client, world))["id"] for _ in range(4)]
+    monkeypatch.undo()
+    oldest_first = [demands[3], demands[1], demands[0], demands[2]]
+
+    assert await ids(client, sort="createdAt") == oldest_first
+    assert await ids(client, sort="-createdAt") == oldest_first[::-1]
+    forward, backward = await walk(client, "createdAt")
+    assert forward == backward == oldest_first
 
 
 async def test_a_page_index_pages_under_a_sort_too(client: httpx.AsyncClient, world: World) -> None:

@@ -335,3 +335,41 @@ async def test_a_refusal_reason_is_at_most_2000_characters(client: httpx.AsyncCl
 
     refused = await ok(await act(client, demand["id"], "refuse", {"reason": "y" * 2000}))
     assert refused["state"] == "Invalid" and refused["refusalReason"] == "y" * 2000
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("prioritization", {"level": "High"}),
+        ("accept", "plan"),
+        ("refuse", {"reason": "No budget."}),
+        ("register", "session"),
+        ("unregister", None),
+        ("attendance", "sheet"),
+    ],
+)
+async def test_a_read_key_changes_no_demand(
+    client: httpx.AsyncClient, reader: httpx.AsyncClient, world: World, action: str, body: Any
+) -> None:
+    demand = await (registered_demand if action in ("unregister", "attendance") else new_demand)(
+        client, world
+    )
+    before = await ok(await client.get(demand_url(demand["id"])))
+    sent = (
+        {
+            "plan": {"planId": world.plan["id"]},
+            "session": {"sessionId": world.session["id"]},
+            "sheet": {"items": [{"demandId": demand["id"], "hasAttended": True}]},
+        }.get(body, body)
+        if isinstance(body, str)
+        else body
+    )
+    url = (
+        f"{SESSIONS}/{world.session['id']}/attendance"
+        if action == "attendance"
+        else demand_url(demand["id"], action)
+    )
+
+    assert_problem(await reader.post(url, json=sent), 403)
+
+    assert await ok(await client.get(demand_url(demand["id"]))) == before

@@ -15,6 +15,7 @@ from talent_training.audit.service import Action
 from talent_training.catalog.schemas import TrainingState
 from talent_training.db.base import utcnow
 from talent_training.db.database import Tx
+from talent_training.db.errors import UniqueViolation
 from talent_training.kit.actor import Actor
 from talent_training.kit.paging import Page, PageRequest
 from talent_training.kit.problems import Conflict, NotFound, RuleViolation
@@ -285,25 +286,48 @@ async def update_session(tx: Tx, actor: Actor, session_id: int, patch: SessionPa
     if values["status"] != current.status:
         shown = displayed_status(current.status, current.start_on, current.end_on, today)
         awaiting = registered - current.confirmed_count
-        _check_transition(session_id, shown, values, registered, awaiting, today)
+        _check_transition(session_id, shown, values, registered, awaiting, current.recorded_count, today)
         if values["status"] == SessionStatus.OPEN:  # published: its training must still be offered
             await _training_must_be_ready(tx, account_id, values["training_id"])
 
     before, after = _audited(current._asdict()), _audited(values)
     if changes := audit.changed(before, after):
-        await repository.update_session(
-            tx, {**values, "account_id": account_id, "id": session_id, "now": utcnow()}
-        )
+        try:
+            await repository.update_session(
+                tx, {**values, "account_id": account_id, "id": session_id, "now": utcnow()}
+            )
+        except UniqueViolation:
+            # Raised by the trigger that moves the registrations' last day with the session's (migration
+            # 0010): the only unique rule a session's update reaches.
+            raise Conflict(
+                f"An employee registered on session {session_id} is also registered on another session of "
+                "this training, or already holds a realized training of it, ending on "
+                f"{values['end_on'].isoformat()}: their attendance could not be recorded. Unregister them "
+                "first, or choose another day.",
+                "endOn",
+            ) from None
         await audit.record(tx, actor, "session", session_id, Action.UPDATE, changes)
     return await get_session(tx, account_id, session_id, today)
 
 
 def _check_transition(
-    session_id: int, shown: str, values: dict[str, Any], registered: int, awaiting: int, today: date
+    session_id: int,
+    shown: str,
+    values: dict[str, Any],
+    registered: int,
+    awaiting: int,
+    recorded: int,
+    today: date,
 ) -> None:
-    """Draft -> Open publishes; Open -> Draft unpublishes while nobody is registered; Draft or Open -> Closed
-    once the session has ended (`endOn <= today`)."""
+    """Draft -> Open publishes; Open -> Draft unpublishes while nobody is registered and no attendance was
+    taken; Draft or Open -> Closed once the session has ended (`endOn <= today`)."""
     target = values["status"]
+    if target == SessionStatus.DRAFT and recorded:
+        raise Conflict(
+            f"Session {session_id} has its attendance recorded ({recorded} realized trainings): it happened, "
+            "and can no longer go back to Draft.",
+            "status",
+        )
     if target == SessionStatus.DRAFT and registered:
         raise Conflict(
             f"Session {session_id} is {shown} with {registered} registered: unregister them before taking it "

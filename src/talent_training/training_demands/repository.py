@@ -49,6 +49,7 @@ ID = bindparam("id", type_=Integer)
 NOW = bindparam("now", type_=UTCDateTime)
 SESSION = bindparam("session_id", type_=Integer)
 TRAINING = bindparam("training_id", type_=Integer)
+ENDS_ON = bindparam("ends_on", type_=Date)
 
 Owner = aliased(Employee, name="owner")
 Author = aliased(Employee, name="author")
@@ -397,6 +398,7 @@ _REGISTER = Query(
         state=DemandState.REGISTERED.value,
         status=DemandStatus.REGISTERED.value,
         session_id=SESSION,
+        session_ends_on=ENDS_ON,
         plan_id=bindparam("plan_id", type_=Integer),
         registered_on=bindparam("today", type_=Date),
         updated_at=NOW,
@@ -410,6 +412,7 @@ _UNREGISTER = Query(
         state=DemandState.REQUESTED.value,
         status=DemandStatus.PENDING_REGISTRATION.value,
         session_id=null(),
+        session_ends_on=null(),
         registered_on=null(),
         updated_at=NOW,
     )
@@ -497,13 +500,25 @@ async def take_seat(tx: Tx, account_id: int, session_id: int, training_id: int) 
     return await tx.one(_TAKE_SEAT, params)
 
 
+OWNER = bindparam("owner_id", type_=Integer)
 _RECORD_EXISTS = Query(
     select(RealizedTraining.id).where(
         RealizedTraining.account_id == ACCOUNT,
-        RealizedTraining.owner_id == bindparam("owner_id", type_=Integer),
+        RealizedTraining.owner_id == OWNER,
         RealizedTraining.training_id == TRAINING,
-        RealizedTraining.session_ends_on == bindparam("ends_on", type_=Date),
+        RealizedTraining.session_ends_on == ENDS_ON,
     )
+)
+_REGISTERED_THAT_DAY = Query(
+    select(TrainingDemand.session_id)
+    .where(
+        TrainingDemand.account_id == ACCOUNT,
+        TrainingDemand.owner_id == OWNER,
+        TrainingDemand.training_id == TRAINING,
+        TrainingDemand.session_ends_on == ENDS_ON,
+        TrainingDemand.state == DemandState.REGISTERED.value,
+    )
+    .limit(1)
 )
 
 
@@ -511,6 +526,15 @@ async def has_record(tx: Tx, account_id: int, owner_id: int, training_id: int, e
     """Whether the employee has a realized training of the training ending that day (Lucca's unique rule)."""
     params = {"account_id": account_id, "owner_id": owner_id, "training_id": training_id, "ends_on": ends_on}
     return await tx.one(_RECORD_EXISTS, params) is not None
+
+
+async def registered_that_day(
+    tx: Tx, account_id: int, owner_id: int, training_id: int, ends_on: date
+) -> int | None:
+    """The session of the training ending that day the employee is already registered on, if any."""
+    params = {"account_id": account_id, "owner_id": owner_id, "training_id": training_id, "ends_on": ends_on}
+    session_id: int | None = await tx.value(_REGISTERED_THAT_DAY, params)
+    return session_id
 
 
 async def free_seats(tx: Tx, account_id: int, session_id: int, seats: int) -> bool:
@@ -573,10 +597,35 @@ _BACK_TO_REQUESTED = Query(
         state=DemandState.REQUESTED.value,
         status=DemandStatus.PENDING_REGISTRATION.value,
         session_id=null(),
+        session_ends_on=null(),
         registered_on=null(),
         updated_at=NOW,
     )
 )
+
+
+# The first listed demand whose owner already holds a realized training of the session's training ending on
+# its last day (made through the API, or an import, after the registration): its attendance can't be recorded.
+_RECORDED_ALREADY = Query(
+    select(TrainingDemand.id, TrainingDemand.owner_id, RealizedTraining.id.label("record_id"))
+    .join(
+        RealizedTraining,
+        and_(
+            RealizedTraining.account_id == TrainingDemand.account_id,
+            RealizedTraining.owner_id == TrainingDemand.owner_id,
+            RealizedTraining.training_id == TrainingDemand.training_id,
+            RealizedTraining.session_ends_on == ENDS_ON,
+        ),
+    )
+    .where(_LISTED)
+    .order_by(TrainingDemand.id)
+    .limit(1)
+)
+
+
+async def recorded_already(tx: Tx, account_id: int, demand_ids: list[int], ends_on: date) -> Any | None:
+    """(id, owner_id, record_id) of the first demand whose attendance would repeat an existing record."""
+    return await tx.one(_RECORDED_ALREADY, {"account_id": account_id, "ids": demand_ids, "ends_on": ends_on})
 
 
 async def lock_many(tx: Tx, account_id: int, demand_ids: list[int]) -> list[Any]:

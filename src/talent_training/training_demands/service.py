@@ -118,26 +118,41 @@ async def refuse(tx: Tx, actor: Actor, demand_id: int, reason: str) -> Any:
 async def register(tx: Tx, actor: Actor, demand_id: int, session_id: int, today: date) -> Any:
     """On an Open, Running or Finished session of the demand's training with a seat left; a demand pending
     approval is accepted into the session's plan on the way. Not when its attendance could never be
-    recorded: the employee already registered on the session by another demand, or already holding a
-    realized training of the training ending that day (both 409)."""
+    recorded (409), since an employee has one realized training per training and last day: the employee
+    already holds one of this training ending that day, or is already registered on a session of this
+    training ending that day (this one, by another demand, or another). The database has the last word on
+    the second: two such registrations at once make one unique-index violation."""
     account_id = actor.account_id
-    demand = await _locked(tx, account_id, demand_id)
+    owner, training = (demand := await _locked(tx, account_id, demand_id)).owner_id, demand.training_id
     _allowed(demand, "registered", (DemandState.REQUESTED,))
-    seat = await repository.take_seat(tx, account_id, session_id, demand.training_id)
+    seat = await repository.take_seat(tx, account_id, session_id, training)
     if seat is None:
-        await _explain_no_seat(tx, account_id, session_id, demand.training_id)
-    if await repository.has_record(tx, account_id, demand.owner_id, demand.training_id, seat.end_on):
+        await _explain_no_seat(tx, account_id, session_id, training)
+    ends_on = seat.end_on.isoformat()
+    if await repository.has_record(tx, account_id, owner, training, seat.end_on):
         raise Conflict(
-            f"Employee {demand.owner_id} already has a realized training of this training ending on "
-            f"{seat.end_on.isoformat()}: their attendance at session {session_id} could not be recorded.",
+            f"Employee {owner} already has a realized training of this training ending on {ends_on}: their "
+            f"attendance at session {session_id} could not be recorded.",
+            "sessionId",
+        )
+    other = await repository.registered_that_day(tx, account_id, owner, training, seat.end_on)
+    if other == session_id:
+        raise Conflict(
+            f"Employee {owner} is already registered on session {session_id} by another demand.", "sessionId"
+        )
+    if other is not None:
+        raise Conflict(
+            f"Employee {owner} is already registered on session {other} of this training, which also ends on "
+            f"{ends_on}: only one of the two attendances could be recorded.",
             "sessionId",
         )
     params = {**_this(actor, demand_id), "session_id": session_id, "plan_id": seat.plan_id}
     try:
-        await repository.register(tx, {**params, "today": today, "now": utcnow()})
-    except UniqueViolation:
+        await repository.register(tx, {**params, "ends_on": seat.end_on, "today": today, "now": utcnow()})
+    except UniqueViolation:  # by a registration that committed while this one ran
         raise Conflict(
-            f"Employee {demand.owner_id} is already registered on session {session_id} by another demand.",
+            f"Employee {owner} was registered meanwhile on a session of this training ending on {ends_on}: "
+            "only one of the two attendances could be recorded.",
             "sessionId",
         ) from None
     before = {
@@ -213,6 +228,13 @@ async def take_attendance(
     session = _may_take_attendance(
         await repository.session(tx, account_id, session_id, lock=True), session_id, today
     )
+    if clash := await repository.recorded_already(tx, account_id, sorted(seen), session.end_on):
+        raise Conflict(
+            f"Employee {clash.owner_id} already has realized training {clash.record_id} of this training "
+            f"ending on {session.end_on.isoformat()}: the attendance of training demand {clash.id} cannot be "
+            "recorded. Nothing was recorded; unregister the demand and send the sheet again.",
+            f"items.{seen[clash.id]}.demandId",
+        )
     attended = [p.demandId for p in presences if p.hasAttended]
     absent = [p.demandId for p in presences if not p.hasAttended]
     now = utcnow()

@@ -53,6 +53,18 @@ class TrainingDemand(Base):
             postgresql_where=text("state = 'Registered'"),
             sqlite_where=text("state = 'Registered'"),
         ),
+        # Nor on two sessions of one training that end the same day, for the same reason. A session moved to
+        # another day moves its demands' day with it (a trigger, migration 0010), so a move is refused too.
+        Index(
+            "uq_training_demands_owner_training_ends_on",
+            "account_id",
+            "owner_id",
+            "training_id",
+            "session_ends_on",
+            unique=True,
+            postgresql_where=text("state = 'Registered'"),
+            sqlite_where=text("state = 'Registered'"),
+        ),
         Index("ix_training_demands_training", "account_id", "training_id", "id"),
         Index("ix_training_demands_session", "account_id", "session_id", "id"),
         Index("ix_training_demands_state", "account_id", "state", "id"),
@@ -84,6 +96,9 @@ class TrainingDemand(Base):
     status: Mapped[str] = mapped_column(String(24))
     plan_id: Mapped[int | None] = mapped_column(Integer)
     session_id: Mapped[int | None] = mapped_column(Integer)
+    # The session's last day, kept while the demand is on it (register sets it, the trigger follows the
+    # session); None off a session, and for a registration older than migration 0010 that paired with another.
+    session_ends_on: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date | None] = mapped_column(Date)
     # 0 when not prioritised, then Low 1, Medium 2, High 3: Lucca's sort by `prioritization.level` is by rank.
     prioritization_rank: Mapped[int] = mapped_column(SmallInteger)

@@ -120,8 +120,26 @@ async def test_malformed_json_is_400_on_body(client: httpx.AsyncClient, content:
 
 @pytest.mark.parametrize("document", [[], [training_body()], "a string", 42, None, True])
 async def test_json_that_is_not_an_object_is_400(client: httpx.AsyncClient, document: Any) -> None:
-    assert_problem(await client.post(TRAININGS, json=document), 400)
+    problem = assert_problem(await client.post(TRAININGS, json=document), 400, "body")
+    # Not our class's name. (httpx sends no body at all for None: the plainer mistake has its own words.)
+    expected = "A JSON object is required." if document is None else "must be a JSON object"
+    assert problem["errors"]["body"] == [expected]
     assert await count(client, TRAININGS) == 0
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("title", "", "must not be empty"),
+        ("title", "é" * 251, "must have at most 250 characters (it has 251)"),
+        ("subtitle", "x" * 1001, "must have at most 1000 characters (it has 1001)"),
+    ],
+)
+async def test_a_text_out_of_its_limits_is_measured_in_characters(
+    client: httpx.AsyncClient, field: str, value: str, message: str
+) -> None:
+    problem = assert_problem(await client.post(TRAININGS, json=training_body(**{field: value})), 400, field)
+    assert problem["errors"][field] == [message]
 
 
 NASTY_PATHS = [

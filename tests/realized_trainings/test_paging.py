@@ -176,3 +176,12 @@ async def test_tampered_or_garbage_cursor_is_400(client: httpx.AsyncClient) -> N
 
     for page in (tamper(cursor), cursor[:-3], "garbage", "~f", "-1", "1.5"):
         assert_problem(await client.get(REALIZED, params={"page": page}), 400, "page")
+
+
+async def test_a_page_index_beyond_what_an_offset_holds_says_so(client: httpx.AsyncClient) -> None:
+    problem = assert_problem(
+        await client.get(REALIZED, params={"page": 99_999_999, "limit": 100}), 400, "page"
+    )
+    assert "too far" in problem["errors"]["page"][0], problem
+    # The furthest index that does hold is an ordinary (empty) page.
+    assert (await get_page(client, page=21_474_836, limit=100))["items"] == []

@@ -307,6 +307,16 @@ async def test_the_prioritisation_says_when_it_was_last_changed(
     assert second > first
     read = await ok(await client.get(demand_url(demand["id"])))
     assert read["prioritization"] == high
+    # The same level again changes nothing: neither the date nor the audit trail.
+    events = await ok(
+        await client.get(AUDIT_EVENTS, params={"resourceId": demand["id"], "fields.root": "count"})
+    )
+    again = (await ok(await act(client, demand["id"], "prioritization", {"level": "High"})))["prioritization"]
+    assert again == high
+    after = await ok(
+        await client.get(AUDIT_EVENTS, params={"resourceId": demand["id"], "fields.root": "count"})
+    )
+    assert after["count"] == events["count"]
 
 
 async def test_another_accounts_plan_and_session_cannot_be_named(

@@ -128,7 +128,9 @@ def parse_page_request(
     if page.isascii() and page.isdigit():
         # The offset (index * limit) is a 32-bit integer on every database.
         if not int32_digits(page) or int(page) * limit > INT32_MAX:
-            raise _bad_page()
+            raise RuleViolation(
+                "page", f"is too far: page × limit must be at most {INT32_MAX} (follow next cursors instead)"
+            )
         return PageRequest(limit=limit, index=int(page), fields=fields)
     return PageRequest(limit=limit, cursor=codec.decode(page), fields=fields)
 

@@ -84,9 +84,12 @@ async def create(tx: Tx, actor: Actor, data: DemandCreate) -> Any:
 
 
 async def prioritize(tx: Tx, actor: Actor, demand_id: int, level: PrioritizationLevel) -> Any:
-    """Allowed while `Requested` or `Registered`."""
+    """Allowed while `Requested` or `Registered`. The level it already has changes nothing, not even when it
+    was last modified (as every write that changes nothing)."""
     demand = await _locked(tx, actor.account_id, demand_id)
     _allowed(demand, "prioritised", (DemandState.REQUESTED, DemandState.REGISTERED))
+    if demand.prioritization_rank == RANKS[level]:
+        return await get(tx, actor.account_id, demand_id)
     await repository.prioritize(tx, {**_this(actor, demand_id), "rank": RANKS[level], "now": utcnow()})
     before = {"prioritization.level": LEVELS.get(demand.prioritization_rank)}
     return await _changed(tx, actor, demand_id, before, {"prioritization.level": level})

@@ -77,9 +77,26 @@ def validation_errors(exc: ValidationError, root: str) -> dict[str, list[str]]:
     for error in exc.errors(include_url=False):
         location = [str(part) for part in error["loc"]]
         field = ".".join(location) if location else root
-        message = error["msg"].removeprefix("Value error, ")
-        errors.setdefault(field, []).append(message)
+        errors.setdefault(field, []).append(_message(error))
     return errors
+
+
+def _message(error: Any) -> str:
+    """Pydantic's message, in a client's words where Pydantic's are its own: a text's length is counted in
+    characters (a length checked after a validator reads "items" otherwise), and a body that is not an object
+    says so without naming our classes."""
+    kind, context, given = error["type"], error.get("ctx") or {}, error.get("input")
+    unit = "character" if isinstance(given, str) else "item"
+    if kind == "too_short" and "min_length" in context:
+        least = context["min_length"]
+        return "must not be empty" if least == 1 else f"must have at least {least} {unit}s"
+    if kind == "too_long" and "max_length" in context:
+        most, actual = context["max_length"], context.get("actual_length")
+        return f"must have at most {most} {unit}{'s' * (most != 1)} (it has {actual})"
+    if kind == "model_type":
+        return "must be a JSON object"
+    message: str = error["msg"]
+    return message.removeprefix("Value error, ")
 
 
 def _is_json_media_type(content_type: str) -> bool:

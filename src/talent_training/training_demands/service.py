@@ -126,7 +126,8 @@ async def register(tx: Tx, actor: Actor, demand_id: int, session_id: int, today:
     training ending that day (this one, by another demand, or another). The database has the last word on
     the second: two such registrations at once make one unique-index violation."""
     account_id = actor.account_id
-    owner, training = (demand := await _locked(tx, account_id, demand_id)).owner_id, demand.training_id
+    demand = await _locked(tx, account_id, demand_id)
+    owner, training = demand.owner_id, demand.training_id
     _allowed(demand, "registered", (DemandState.REQUESTED,))
     seat = await repository.take_seat(tx, account_id, session_id, training)
     if seat is None:

@@ -1,8 +1,11 @@
 """Validates every response a test client receives against the contract.
 
-Seed operations are checked against `shared/spec/lucca-training.seeds.yaml` itself (the vendored copy
-when the shared folder is not beside the repo); every other operation against our own /openapi.json.
-Every error must be problem+json. A violation fails the test that made the request.
+Seed operations' successes are checked against `shared/spec/lucca-training.seeds.yaml` itself (the vendored
+copy when the shared folder is not beside the repo); every other answer against our own /openapi.json.
+Every error must be problem+json. A 400, 404 or 409 of an operation must be documented by that operation
+itself, not only by its `4XX` catch-all, and its body is checked against what it documents there (the seed
+operations' errors too: our document adds them, the seeds document none). Other errors (401, 403, 405, 413,
+415, 422, 429, 503...) may rely on the catch-all. A violation fails the test that made the request.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ from talent_training.app import create_app
 from talent_training.contract.openapi import seed_spec
 from talent_training.settings import Settings
 
+PROBLEM_JSON = "application/problem+json"
+# The errors a client acts on: each operation documents those it answers, where it answers them.
+EXPLICIT_ERRORS = (400, 404, 409)
 FILE_TYPES = ("text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 SHARED_SPEC = Path(__file__).resolve().parents[3] / "shared" / "spec" / "lucca-training.seeds.yaml"
 
@@ -86,6 +92,25 @@ def validate(document: dict[str, Any], schema: dict[str, Any], instance: Any) ->
     )
 
 
+def check_documented_error(method: str, path: str, status: int, body: Any) -> None:
+    """A 400, 404 or 409 of an operation: documented by the operation itself, and its body as documented
+    there. A path that no operation serves (the router's own 404) has nothing more to keep."""
+    document = our_document()
+    operation = find_operation(document, method, path)
+    if operation is None:
+        return
+    described = operation["responses"].get(str(status))
+    assert described is not None, (
+        f"{method.upper()} {path} answered {status}, which {operation['operationId']} does not document "
+        f"(it documents {sorted(operation['responses'])})"
+    )
+    schema = described.get("content", {}).get(PROBLEM_JSON, {}).get("schema")
+    assert schema is not None, (
+        f"{operation['operationId']} documents its {status} without a problem+json schema"
+    )
+    validate(document, schema, body)
+
+
 async def contract_check(response: httpx.Response) -> None:
     await response.aread()
     path, method = response.request.url.path, response.request.method.lower()
@@ -105,9 +130,11 @@ async def contract_check(response: httpx.Response) -> None:
         raise AssertionError(f"no contract describes {method.upper()} {path} -> {media_type}")
     body = json.loads(response.content, parse_float=Decimal) if response.content else None
     if response.status_code >= 400:
-        assert media_type == "application/problem+json", f"{response.status_code} is not problem+json"
+        assert media_type == PROBLEM_JSON, f"{response.status_code} is not problem+json"
         validate(our_document(), {"$ref": "#/components/schemas/ProblemDetails"}, body)
         assert body["status"] == response.status_code
+        if response.status_code in EXPLICIT_ERRORS:
+            check_documented_error(method, path, response.status_code, body)
         return
     for document in (seed_document(), our_document()):
         operation = find_operation(document, method, path)

@@ -129,7 +129,7 @@ def parse_page_request(
         # The offset (index * limit) is a 32-bit integer on every database.
         if not int32_digits(page) or int(page) * limit > INT32_MAX:
             raise RuleViolation(
-                "page", f"is too far: page × limit must be at most {INT32_MAX} (follow next cursors instead)"
+                "page", f"is too far: page x limit must be at most {INT32_MAX} (follow next cursors instead)"
             )
         return PageRequest(limit=limit, index=int(page), fields=fields)
     return PageRequest(limit=limit, cursor=codec.decode(page), fields=fields)

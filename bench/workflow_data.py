@@ -327,7 +327,7 @@ async def load(connection: asyncpg.Connection, seed: int = 20261210) -> None:
         demands.append(
             [
                 None, account, owner, author(owner), training, rng.choice(REASONS), state, status, plan,
-                None if session is None else session.id, None if session is None else session.end_on,
+                None if session is None else session.id, None if session is None or state != "Registered" else session.end_on,
                 registered_on, level, prioritized, refusal,
                 department_of[owner], establishment_of[owner], created, updated,
             ]

@@ -18,6 +18,7 @@ from tests.console.conftest import Browser, add_user, browser, error_of, post, s
 from tests.factories import create_training
 from tests.training_demands.helpers import (
     World,
+    create_session,
     demand_url,
     make_world,
     new_demand,
@@ -207,6 +208,29 @@ async def test_a_full_session_and_a_bad_choice_are_said_next_to_their_field(
     foreign = await new_demand(client, world, trainingId=(await create_training(client, title="Other"))["id"])
     wrong = await post(console, page_of(foreign["id"], "register"), {"sessionId": str(world.session["id"])})
     assert error_of(wrong, "sessionId") == "This session does not exist or is not a session of this training."
+
+
+async def test_a_registration_attendance_could_not_record_is_said_for_what_it_is(
+    signed_in: Browser, client: httpx.AsyncClient
+) -> None:
+    world = await make_world(client)
+    await registered_demand(client, world, ownerId=world.owner["id"])
+    dates = {"startOn": world.session["startOn"], "endOn": world.session["endOn"]}
+    twin = await create_session(client, world.training["id"], world.plan["id"], **dates)
+    second = await new_demand(client, world)
+    console = await signed_in()
+
+    same_session = await post(
+        console, page_of(second["id"], "register"), {"sessionId": str(world.session["id"])}
+    )
+    assert error_of(same_session, "sessionId") == (
+        "This employee is already registered on this session by another demand."
+    )
+    same_day = await post(console, page_of(second["id"], "register"), {"sessionId": str(twin["id"])})
+    assert error_of(same_day, "sessionId") == (
+        "This employee is already registered on another session of this training ending the same day: only "
+        "one of the two attendances could be recorded."
+    )
 
 
 async def test_bulk_actions_apply_to_each_and_say_which_failed(

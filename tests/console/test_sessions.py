@@ -17,6 +17,7 @@ import pytest
 from talent_training.app import TalentTraining
 from tests.console.conftest import Browser, browser, csrf_of, post, sign_in
 from tests.console.conftest import add_user as add_console_user
+from tests.factories import create_realized_training
 from tests.training_demands.helpers import (
     LAST_MONTH,
     SESSIONS,
@@ -250,6 +251,22 @@ async def test_everyone_present_ignores_the_ticks(
     assert answer.status_code == 303
     page = await console.get(session_url(world))
     assert rows_of(page, "recorded") == [("Ada Lovelace", "Present"), ("Alan Turing", "Present")]
+
+
+async def test_a_sheet_that_would_repeat_a_record_names_whom_to_unregister(
+    signed_in: Browser, client: httpx.AsyncClient, world: World
+) -> None:
+    await people(client, world, "Ada Lovelace")
+    (alan,) = await people(client, world, "Alan Turing")
+    recorded = {"sessionStartsOn": world.session["startOn"], "sessionEndsOn": world.session["endOn"]}
+    await create_realized_training(client, world.training["id"], ownerId=alan["owner"]["id"], **recorded)
+    console = await signed_in()
+
+    answer = await console.post(session_url(world, "/attendance"), data=await sheet_form(console, world))
+
+    assert answer.status_code == 200
+    assert "Nothing was recorded." in answer.text
+    assert html.unescape(answer.text).count("Alan Turing already has a realized training") == 1
 
 
 async def test_a_sheet_sent_twice_records_once_and_says_so(

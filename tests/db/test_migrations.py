@@ -70,25 +70,27 @@ async def test_migrated_schema_matches_the_models(database_url: str) -> None:
     assert differences == []
 
 
+def _checks(connection: sa.Connection) -> set[tuple[str, str | None]]:
+    inspector = sa.inspect(connection)
+    return {
+        (table, check["name"])
+        for table in inspector.get_table_names()
+        for check in inspector.get_check_constraints(table)
+    }
+
+
+DECLARED_CHECKS = {
+    (table.name, constraint.name)
+    for table in metadata.tables.values()
+    for constraint in table.constraints
+    if isinstance(constraint, sa.CheckConstraint)
+}
+
+
 async def test_migrated_checks_are_the_models(database_url: str) -> None:
     # Alembic's comparison leaves CHECK constraints out: a check missing from a migration would go unseen.
-    def checks(connection: sa.Connection) -> set[tuple[str, str | None]]:
-        inspector = sa.inspect(connection)
-        return {
-            (table, check["name"])
-            for table in inspector.get_table_names()
-            for check in inspector.get_check_constraints(table)
-        }
-
-    found = await inspect(database_url, checks)
-    declared = {
-        (table.name, constraint.name)
-        for table in metadata.tables.values()
-        for constraint in table.constraints
-        if isinstance(constraint, sa.CheckConstraint)
-    }
-    assert ("realized_trainings", "ck_realized_trainings_expiry") in declared
-    assert found == declared
+    assert ("realized_trainings", "ck_realized_trainings_expiry") in DECLARED_CHECKS
+    assert await inspect(database_url, _checks) == DECLARED_CHECKS
 
 
 # A realized training as the importer's COPY writes it: the database itself refuses what the API refuses.
@@ -394,13 +396,13 @@ def test_upgrading_the_workflow_keeps_every_demand_and_gives_registrations_their
         assert _as_text(found) == [
             (1, "Registered", "Registered", True, "2026-02-10", 7, "2026-03-05"),
             (1, "Registered", "Registered", True, "2026-02-11", 7, None),
-            (2, "Realized", "Realized", True, "2026-02-12", 7, "2026-03-05"),
+            (2, "Realized", "Realized", True, "2026-02-12", 7, None),  # only registrations carry it
             (2, "Requested", "PendingRegistration", False, None, 7, None),
         ]
         assert _as_text(anyio.run(_after_moves, url)) == [
             (1, "Registered", "Registered", True, "2026-02-10", 7, "2026-03-12"),
             (1, "Registered", "Registered", True, "2026-02-11", 7, None),
-            (2, "Realized", "Realized", True, "2026-02-12", 8, "2026-03-12"),
+            (2, "Realized", "Realized", True, "2026-02-12", 8, None),
             (2, "Requested", "PendingRegistration", False, None, 8, None),
         ]
         sessions = anyio.run(
@@ -414,5 +416,49 @@ def test_upgrading_the_workflow_keeps_every_demand_and_gives_registrations_their
             ],
         )
         assert sessions == [(2, "Open"), (1, "Open")]
+    finally:
+        databases.drop(url)
+
+
+async def _down_to(url: str, revision: str) -> None:
+    engine = migration_engine(url)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda c: command.downgrade(alembic_config(c), revision))
+    finally:
+        await engine.dispose()
+
+
+def _schema_differences(connection: sa.Connection) -> list[Any]:
+    differences: list[Any] = compare_metadata(MigrationContext.configure(connection), metadata)
+    return differences
+
+
+def test_0010_goes_down_and_up_again_keeping_the_demands(
+    databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
+) -> None:
+    """Down to 0009 (SQLite rebuilds the table to drop the column: its checks and partial indexes must come
+    back as they were), then up again: the same demands, the registrations' days filled again."""
+    url = databases.create_empty(tmp_path)
+    try:
+        anyio.run(_workflow_at_0004, url)
+        anyio.run(upgrade, url)
+        at_head = anyio.run(inspect, url, lambda c: [tuple(row) for row in c.execute(sa.text(_DEMANDS))])
+        anyio.run(_down_to, url, "0009")
+        without = "SELECT owner_id, state, status, session_id IS NOT NULL, registered_on, owner_department_id"
+        below = anyio.run(
+            inspect,
+            url,
+            lambda c: [
+                tuple(row) for row in c.execute(sa.text(f"{without} FROM training_demands ORDER BY id"))
+            ],
+        )
+        assert _as_text(below) == [row[:-1] for row in _as_text(at_head)]
+        anyio.run(upgrade, url)
+        assert (
+            anyio.run(inspect, url, lambda c: [tuple(row) for row in c.execute(sa.text(_DEMANDS))]) == at_head
+        )
+        assert anyio.run(inspect, url, _schema_differences) == []
+        assert anyio.run(inspect, url, _checks) == DECLARED_CHECKS
     finally:
         databases.drop(url)

@@ -212,6 +212,14 @@ async def test_a_malformed_sheet_is_400(
     assert_problem(await client.post(sheet_url(world), json={"items": items}), 400, field)
 
 
+async def test_an_empty_sheet_and_an_empty_reason_say_so(client: httpx.AsyncClient, world: World) -> None:
+    empty = assert_problem(await client.post(sheet_url(world), json={"items": []}), 400, "items")
+    assert empty["errors"]["items"] == ["must not be empty"]
+    demand = await new_demand(client, world)
+    refusal = await client.post(demand_url(demand["id"], "refuse"), json={"reason": ""})
+    assert assert_problem(refusal, 400, "reason")["errors"]["reason"] == ["must not be empty"]
+
+
 async def test_a_demand_listed_twice_is_400(client: httpx.AsyncClient, world: World) -> None:
     demand = await registered_demand(client, world)
     items = [

@@ -132,7 +132,16 @@ _KNOWN: tuple[tuple[type[DomainError], re.Pattern[str], str], ...] = (
     (Conflict, re.compile(r" is \w+ \((?P<status>\w+)\): it cannot be "), "demands.refused.state"),
     (Conflict, re.compile(r" is full \((?P<capacity>\d+) seats\)"), "demands.refused.full"),
     (Conflict, re.compile(r" is (?P<status>\w+): registrations need an open"), "demands.refused.not_open"),
-    (Conflict, re.compile(r"already registered on session"), "demands.refused.registered_twice"),
+    (
+        Conflict,
+        re.compile(r"already registered on session \d+ by another demand"),
+        "demands.refused.registered_twice",
+    ),
+    (
+        Conflict,
+        re.compile(r"already registered on session \d+ of this training|registered meanwhile on a session"),
+        "demands.refused.registered_same_day",
+    ),
     (Conflict, re.compile(r"already has a realized training"), "demands.refused.recorded"),
     (Conflict, re.compile(r"is Closed: its registrations"), "demands.refused.closed"),
     (RuleViolation, re.compile(r"^plan \d+ does not exist"), "demands.refused.unknown_plan"),

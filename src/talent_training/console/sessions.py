@@ -419,9 +419,11 @@ async def _problems(request: Request, session_id: int, refused: Exception, liste
         if len(parts) == 3 and parts[0] == "items" and parts[1].isdigit() and int(parts[1]) < len(listed):
             name = await _name_of_demand(request, listed[int(parts[1])])
             key = (
-                "sessions.attendance.already"
-                if isinstance(refused, Conflict)
-                else "sessions.attendance.elsewhere"
+                "sessions.attendance.elsewhere"
+                if not isinstance(refused, Conflict)
+                else "sessions.attendance.recorded"
+                if any("already has realized training" in message for message in messages)
+                else "sessions.attendance.already"
             )
             problems.append(t(key, name=name))
         else:

@@ -127,7 +127,9 @@ def parse_page_request(
         return PageRequest(limit=limit, fields=fields)
     if page.isascii() and page.isdigit():
         # The offset (index * limit) is a 32-bit integer on every database.
-        if not int32_digits(page) or int(page) * limit > INT32_MAX:
+        if not int32_digits(page):
+            raise _bad_page()
+        if int(page) * limit > INT32_MAX:
             raise RuleViolation(
                 "page", f"is too far: page x limit must be at most {INT32_MAX} (follow next cursors instead)"
             )

@@ -10,7 +10,20 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Boolean, Date, Integer, String, and_, bindparam, insert, or_, select, update
+from sqlalchemy import (
+    Boolean,
+    Date,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    column,
+    insert,
+    or_,
+    select,
+    table,
+    update,
+)
 
 from talent_training.catalog.schemas import TrainingState
 from talent_training.catalog.tables import Training
@@ -239,6 +252,30 @@ _UPDATE_SESSION = Query(
     .where(TrainingSession.account_id == ACCOUNT, TrainingSession.id == ID)
     .values({"training_id": TRAINING, "plan_id": PLAN, **_SESSION_VALUES, "updated_at": NOW})
 )
+
+
+# The demands registered on a session, as the trigger that moves their last day with the session's writes them
+# (migration 0010). training_demands is a resource above this one: only the columns this lock needs are named.
+_REGISTRATIONS = table(
+    "training_demands", column("account_id"), column("session_id"), column("state"), column("id")
+)
+_LOCK_REGISTRATIONS = Query(
+    select(_REGISTRATIONS.c.id)
+    .where(
+        _REGISTRATIONS.c.account_id == ACCOUNT,
+        _REGISTRATIONS.c.session_id == ID,
+        _REGISTRATIONS.c.state == "Registered",
+    )
+    .order_by(_REGISTRATIONS.c.id)
+    .with_for_update()
+)
+
+
+async def lock_registrations(tx: Tx, account_id: int, session_id: int) -> None:
+    """Lock the demands registered on the session, in id order, before the session itself: the order every
+    path that changes both takes (a demand, then its session), which moving the session's last day would
+    otherwise reverse through the trigger, deadlocking with an unregistration or a sheet."""
+    await tx.all(_LOCK_REGISTRATIONS, {"account_id": account_id, "id": session_id})
 
 
 async def lock_session(tx: Tx, account_id: int, session_id: int) -> Any | None:

@@ -242,6 +242,8 @@ async def update_session(tx: Tx, actor: Actor, session_id: int, patch: SessionPa
     (which counts itself in `registered_count`) cannot slip between the checks and the update."""
     _refuse_nulls(patch)
     account_id = actor.account_id
+    if "endOn" in patch.model_fields_set:  # the trigger will write the registrations: lock them first
+        await repository.lock_registrations(tx, account_id, session_id)
     current = await repository.lock_session(tx, account_id, session_id)
     if current is None:
         raise NotFound(f"Session {session_id}")
@@ -286,7 +288,15 @@ async def update_session(tx: Tx, actor: Actor, session_id: int, patch: SessionPa
     if values["status"] != current.status:
         shown = displayed_status(current.status, current.start_on, current.end_on, today)
         awaiting = registered - current.confirmed_count
-        _check_transition(session_id, shown, values, registered, awaiting, current.recorded_count, today)
+        _check_transition(
+            session_id,
+            shown,
+            values,
+            today,
+            registered=registered,
+            awaiting=awaiting,
+            recorded=current.recorded_count,
+        )
         if values["status"] == SessionStatus.OPEN:  # published: its training must still be offered
             await _training_must_be_ready(tx, account_id, values["training_id"])
 
@@ -314,10 +324,11 @@ def _check_transition(
     session_id: int,
     shown: str,
     values: dict[str, Any],
+    today: date,
+    *,
     registered: int,
     awaiting: int,
     recorded: int,
-    today: date,
 ) -> None:
     """Draft -> Open publishes; Open -> Draft unpublishes while nobody is registered and no attendance was
     taken; Draft or Open -> Closed once the session has ended (`endOn <= today`)."""

@@ -509,15 +509,19 @@ _RECORD_EXISTS = Query(
         RealizedTraining.session_ends_on == ENDS_ON,
     )
 )
+# Read from the sessions' days rather than the demands' copy, which a registration older than migration 0010
+# may lack (tables.py): the copy is for the unique index, which settles registrations made at once.
 _REGISTERED_THAT_DAY = Query(
     select(TrainingDemand.session_id)
+    .join(Session, _of_account(Session, TrainingDemand.session_id))
     .where(
         TrainingDemand.account_id == ACCOUNT,
         TrainingDemand.owner_id == OWNER,
         TrainingDemand.training_id == TRAINING,
-        TrainingDemand.session_ends_on == ENDS_ON,
         TrainingDemand.state == DemandState.REGISTERED.value,
+        Session.end_on == ENDS_ON,
     )
+    .order_by(TrainingDemand.session_id)
     .limit(1)
 )
 
@@ -588,7 +592,12 @@ _RECORD = Query(
 _REALIZE = Query(
     update(TrainingDemand)
     .where(_LISTED)
-    .values(state=DemandState.REALIZED.value, status=DemandStatus.REALIZED.value, updated_at=NOW)
+    .values(
+        state=DemandState.REALIZED.value,
+        status=DemandStatus.REALIZED.value,
+        session_ends_on=null(),
+        updated_at=NOW,
+    )
 )
 _BACK_TO_REQUESTED = Query(
     update(TrainingDemand)

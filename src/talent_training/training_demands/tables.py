@@ -96,8 +96,9 @@ class TrainingDemand(Base):
     status: Mapped[str] = mapped_column(String(24))
     plan_id: Mapped[int | None] = mapped_column(Integer)
     session_id: Mapped[int | None] = mapped_column(Integer)
-    # The session's last day, kept while the demand is on it (register sets it, the trigger follows the
-    # session); None off a session, and for a registration older than migration 0010 that paired with another.
+    # The session's last day while the demand is registered on it (register sets it, the trigger moves it with
+    # the session, unregistering and attendance clear it); None otherwise, and for a registration older than
+    # migration 0010 that paired with another.
     session_ends_on: Mapped[date | None] = mapped_column(Date)
     registered_on: Mapped[date | None] = mapped_column(Date)
     # 0 when not prioritised, then Low 1, Medium 2, High 3: Lucca's sort by `prioritization.level` is by rank.

@@ -112,6 +112,10 @@ EN: dict[str, str] = {
     "demands.refused.registered_twice": (
         "This employee is already registered on this session by another demand."
     ),
+    "demands.refused.registered_same_day": (
+        "This employee is already registered on another session of this training ending the same day: only "
+        "one of the two attendances could be recorded."
+    ),
     "demands.refused.recorded": (
         "This employee already has a realized training of this training ending that day."
     ),
@@ -236,6 +240,10 @@ FR: dict[str, str] = {
     ),
     "demands.refused.registered_twice": (
         "Ce collaborateur est déjà inscrit sur cette session par une autre demande."
+    ),
+    "demands.refused.registered_same_day": (
+        "Ce collaborateur est déjà inscrit sur une autre session de cette formation qui se termine le même "
+        "jour : une seule des deux présences pourrait être enregistrée."
     ),
     "demands.refused.recorded": (
         "Ce collaborateur a déjà une formation réalisée de cette formation se terminant ce jour-là."

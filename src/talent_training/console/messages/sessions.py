@@ -84,6 +84,10 @@ EN: dict[str, str] = {
         "The attendance of {name} is already recorded, or they are no longer registered: reload the sheet."
     ),
     "sessions.attendance.elsewhere": "{name} is not registered on this session.",
+    "sessions.attendance.recorded": (
+        "{name} already has a realized training of this training ending that day, so their attendance "
+        "cannot be recorded: unregister their demand, then send the sheet again."
+    ),
     "sessions.attendance.back": "Back to the session",
     "sessions.sheet.title": "Attendance sheet",
     "sessions.sheet.print": "Print",
@@ -185,6 +189,10 @@ FR: dict[str, str] = {
         "la feuille."
     ),
     "sessions.attendance.elsewhere": "{name} n'est pas inscrit à cette session.",
+    "sessions.attendance.recorded": (
+        "{name} a déjà une formation réalisée de cette formation se terminant ce jour-là : sa présence ne "
+        "peut pas être enregistrée. Désinscrivez sa demande, puis envoyez de nouveau la feuille."
+    ),
     "sessions.attendance.back": "Retour à la session",
     "sessions.sheet.title": "Feuille d'émargement",
     "sessions.sheet.print": "Imprimer",

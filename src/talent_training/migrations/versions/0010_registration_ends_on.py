@@ -20,10 +20,11 @@ depends_on = None
 _FILL = (
     "UPDATE training_demands SET session_ends_on = (SELECT s.end_on FROM training_sessions s"
     " WHERE s.account_id = training_demands.account_id AND s.id = training_demands.session_id)"
-    " WHERE session_id IS NOT NULL"
+    " WHERE state = 'Registered'"
 )
-# Registrations made before this revision may already pair up; the first of each pair keeps its day, the
-# others stay unguarded (their attendance is refused by name, as before) rather than the upgrade failing.
+# Registrations made before this revision may already pair up: the first of each pair (by id) keeps its day,
+# the others are left outside the index rather than the upgrade failing. Registering still sees them (it reads
+# the sessions' days), and whichever of a pair's sheets comes second is refused by name.
 _UNPAIR = (
     "UPDATE training_demands SET session_ends_on = NULL WHERE state = 'Registered' AND EXISTS ("
     " SELECT 1 FROM training_demands AS first WHERE first.account_id = training_demands.account_id"
@@ -37,13 +38,15 @@ _UNPAIR = (
 # a unique violation, which planning/service.py reads as a 409.
 _FOLLOW = (
     "UPDATE training_demands SET session_ends_on = NEW.end_on"
-    " WHERE account_id = NEW.account_id AND session_id = NEW.id"
+    " WHERE account_id = NEW.account_id AND session_id = NEW.id AND state = 'Registered'"
 )
 _RECORDED = (
     "EXISTS (SELECT 1 FROM training_demands d JOIN realized_trainings r ON r.account_id = d.account_id"
     " AND r.owner_id = d.owner_id AND r.training_id = d.training_id AND r.session_ends_on = NEW.end_on"
     " WHERE d.account_id = NEW.account_id AND d.session_id = NEW.id AND d.state = 'Registered')"
 )
+# Worded as SQLite's own unique violations begin, which db/errors.py reads as UniqueViolation (PostgreSQL
+# goes by the SQLSTATE that RAISE gives).
 _ALREADY = "UNIQUE constraint failed: an employee of the session already has a realized training that day"
 
 
@@ -87,5 +90,6 @@ def downgrade() -> None:
     if _postgres():
         op.execute("DROP FUNCTION sessions_rescheduled()")
     op.drop_index("uq_training_demands_owner_training_ends_on", table_name="training_demands")
-    with op.batch_alter_table("training_demands", schema=None) as batch_op:
-        batch_op.drop_column("session_ends_on")
+    # Not a batch: SQLite would rebuild the table, and the rename that ends the rebuild fails on 0004's
+    # trigger, which names training_demands. Both databases drop an unindexed column in place (SQLite 3.35+).
+    op.execute("ALTER TABLE training_demands DROP COLUMN session_ends_on")

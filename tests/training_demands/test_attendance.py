@@ -7,7 +7,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.factories import REALIZED, assert_problem, count, create_realized_training
+from tests.factories import REALIZED, assert_problem, count
 from tests.training_demands.helpers import (
     SESSIONS,
     World,
@@ -104,32 +104,6 @@ async def test_confirming_twice_is_409_and_records_nothing_more(
     assert "Realized" in problem["detail"]
     assert await count(client, REALIZED) == 1
     assert (await ok(await client.get(demand_url(second["id"]))))["state"] == "Registered"
-
-
-async def test_a_record_that_would_duplicate_one_is_409_and_nothing_is_written(
-    client: httpx.AsyncClient, world: World
-) -> None:
-    first = await registered_demand(client, world)
-    second = await registered_demand(client, world, ownerId=world.colleague["id"])
-    # The colleague's record of this training and day exists already (entered by hand).
-    await create_realized_training(
-        client,
-        world.training["id"],
-        ownerId=world.colleague["id"],
-        sessionStartsOn=world.session["startOn"],
-        sessionEndsOn=world.session["endOn"],
-    )
-    body = {
-        "items": [
-            {"demandId": first["id"], "hasAttended": True},
-            {"demandId": second["id"], "hasAttended": True},
-        ]
-    }
-
-    assert_problem(await client.post(sheet_url(world), json=body), 409)
-    assert await count(client, REALIZED) == 1
-    for demand in (first, second):
-        assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Registered"
 
 
 async def test_attendance_waits_for_the_end_of_the_session(client: httpx.AsyncClient, world: World) -> None:

@@ -121,25 +121,34 @@ async def test_a_moved_session_takes_its_registrations_day_with_it(
     await ok(await register(client, second, old_day))
 
 
+async def a_record_in_the_way(client: httpx.AsyncClient, world: World) -> tuple[dict[str, Any], ...]:
+    """A sheet of two (the owner present, the colleague absent) whose second item repeats a record: the
+    colleague's realized training of the session's training and last day, recorded by hand after their
+    registration. The demands, then the sheet."""
+    present = await registered_demand(client, world)
+    absent = await registered_demand(client, world, ownerId=world.colleague["id"])
+    dates = {"sessionStartsOn": world.session["startOn"], "sessionEndsOn": world.session["endOn"]}
+    await create_realized_training(client, world.training["id"], ownerId=world.colleague["id"], **dates)
+    items = [
+        {"demandId": present["id"], "hasAttended": True},
+        {"demandId": absent["id"], "hasAttended": False},
+    ]
+    return present, absent, {"items": items}
+
+
+async def nothing_was_written(client: httpx.AsyncClient, world: World, *demands: dict[str, Any]) -> None:
+    assert await count(client, REALIZED) == 1  # the one recorded by hand
+    for demand in demands:
+        assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Registered"
+    assert (await ok(await client.get(f"{SESSIONS}/{world.session['id']}")))["registeredCount"] == len(
+        demands
+    )
+
+
 async def test_a_sheet_names_the_demand_whose_record_exists_already_and_writes_nothing(
     client: httpx.AsyncClient, world: World
 ) -> None:
-    present = await registered_demand(client, world)
-    absent = await registered_demand(client, world, ownerId=world.colleague["id"])
-    # Recorded by hand after the registration: the colleague's attendance can no longer be recorded.
-    await create_realized_training(
-        client,
-        world.training["id"],
-        ownerId=world.colleague["id"],
-        sessionStartsOn=world.session["startOn"],
-        sessionEndsOn=world.session["endOn"],
-    )
-    sheet = {
-        "items": [
-            {"demandId": present["id"], "hasAttended": True},
-            {"demandId": absent["id"], "hasAttended": False},
-        ]
-    }
+    present, absent, sheet = await a_record_in_the_way(client, world)
 
     problem = assert_problem(
         await client.post(f"{SESSIONS}/{world.session['id']}/attendance", json=sheet), 409, "items.1.demandId"
@@ -147,9 +156,7 @@ async def test_a_sheet_names_the_demand_whose_record_exists_already_and_writes_n
 
     assert f"Employee {world.colleague['id']}" in problem["detail"], problem
     assert f"training demand {absent['id']}" in problem["detail"], problem
-    assert await count(client, REALIZED) == 1
-    for demand in (present, absent):
-        assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Registered"
+    await nothing_was_written(client, world, present, absent)
 
 
 async def test_when_the_check_is_outrun_the_database_refuses_the_whole_sheet(
@@ -157,33 +164,16 @@ async def test_when_the_check_is_outrun_the_database_refuses_the_whole_sheet(
 ) -> None:
     """A record committed between the sheet's check and its inserts: the present half is written first, then
     the absent half breaks the unique key, and the transaction takes both back."""
-    present = await registered_demand(client, world)
-    absent = await registered_demand(client, world, ownerId=world.colleague["id"])
-    await create_realized_training(
-        client,
-        world.training["id"],
-        ownerId=world.colleague["id"],
-        sessionStartsOn=world.session["startOn"],
-        sessionEndsOn=world.session["endOn"],
-    )
+    present, absent, sheet = await a_record_in_the_way(client, world)
 
     async def outrun(*_: Any) -> None:
         return None
 
     monkeypatch.setattr(repository, "recorded_already", outrun)
-    sheet = {
-        "items": [
-            {"demandId": present["id"], "hasAttended": True},
-            {"demandId": absent["id"], "hasAttended": False},
-        ]
-    }
 
     assert_problem(await client.post(f"{SESSIONS}/{world.session['id']}/attendance", json=sheet), 409)
 
-    assert await count(client, REALIZED) == 1
-    for demand in (present, absent):
-        assert (await ok(await client.get(demand_url(demand["id"]))))["state"] == "Registered"
-    assert (await ok(await client.get(f"{SESSIONS}/{world.session['id']}")))["registeredCount"] == 2
+    await nothing_was_written(client, world, present, absent)
 
 
 async def test_a_session_whose_attendance_was_taken_does_not_go_back_to_draft(

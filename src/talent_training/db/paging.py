@@ -82,8 +82,12 @@ class Paged:
         self.before = Query(rows.where(earlier).order_by(*backward).limit(limit))
         keys = base.with_only_columns(key).order_by(None)
         self.count = Query(select(func.count()).select_from(keys.subquery()))
-        self.any_before = Query(keys.where(earlier).limit(1))
-        self.any_after = Query(keys.where(later).limit(1))
+        # Ordered away from the cursor, as the pages are: the probe reads the index from the cursor on and
+        # stops at the first row. Unordered, PostgreSQL took `id < :cursor LIMIT 1` for any row of the table
+        # and walked the ids of the accounts made before this one: 236 ms to learn that the first page of an
+        # account whose ids start at 1,018,001 has nothing before it (0.06 ms ordered).
+        self.any_before = Query(keys.where(earlier).order_by(*backward).limit(1))
+        self.any_after = Query(keys.where(later).order_by(*forward).limit(1))
 
     def position(self, direction: str, row: Any) -> Cursor:
         sort_key = 0 if self.sort is None else self.sort.to_cursor(row.sort_key)

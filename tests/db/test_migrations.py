@@ -218,12 +218,14 @@ _READ_BACK = {
 }
 
 
-async def _at_revision_with_data(url: str, revision: str) -> None:
+async def _at_with(url: str, revision: str, statements: list[str]) -> None:
+    """The database migrated to `revision`, then holding what `statements` write (as that version's code
+    wrote it)."""
     engine = migration_engine(url)
     try:
         async with engine.begin() as connection:
             await connection.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
-            for statement in _BEFORE:
+            for statement in statements:
                 await connection.execute(sa.text(statement))
     finally:
         await engine.dispose()
@@ -235,7 +237,7 @@ def test_upgrading_a_database_that_holds_data_loses_none_of_it(
 ) -> None:
     url = databases.create_empty(tmp_path)
     try:
-        anyio.run(_at_revision_with_data, url, revision)
+        anyio.run(_at_with, url, revision, _BEFORE)
         anyio.run(upgrade, url)
         assert anyio.run(current_revision, url) == head_revision()
         found = anyio.run(inspect, url, _read_back)
@@ -275,23 +277,12 @@ _DIRECTORY_BEFORE_CHAINS = [
 ]
 
 
-async def _directory_at_0008(url: str) -> None:
-    engine = migration_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0008"))
-            for statement in _DIRECTORY_BEFORE_CHAINS:
-                await connection.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
-
-
 def test_upgrading_spells_out_the_chains_of_command_of_the_directory_there(
     databases: SQLiteDatabases | PostgresDatabases, tmp_path: Path
 ) -> None:
     url = databases.create_empty(tmp_path)
     try:
-        anyio.run(_directory_at_0008, url)
+        anyio.run(_at_with, url, "0008", _DIRECTORY_BEFORE_CHAINS)
         anyio.run(upgrade, url)
         found = anyio.run(
             inspect,
@@ -346,17 +337,6 @@ _DEMANDS = (
 )
 
 
-async def _workflow_at_0004(url: str) -> None:
-    engine = migration_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.run_sync(lambda c: command.upgrade(alembic_config(c), "0004"))
-            for statement in _WORKFLOW_AT_0004:
-                await connection.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
-
-
 async def _after_moves(url: str) -> list[tuple[Any, ...]]:
     """The demands once the first session is moved a week on and the owner of the realized one to Support:
     both triggers carry the moves onto the demands."""
@@ -388,7 +368,7 @@ def test_upgrading_the_workflow_keeps_every_demand_and_gives_registrations_their
 ) -> None:
     url = databases.create_empty(tmp_path)
     try:
-        anyio.run(_workflow_at_0004, url)
+        anyio.run(_at_with, url, "0004", _WORKFLOW_AT_0004)
         anyio.run(upgrade, url)
         found = anyio.run(inspect, url, lambda c: [tuple(row) for row in c.execute(sa.text(_DEMANDS))])
         # The second registration of the pair keeps everything but the last day, which would have failed the
@@ -441,7 +421,7 @@ def test_0010_goes_down_and_up_again_keeping_the_demands(
     back as they were), then up again: the same demands, the registrations' days filled again."""
     url = databases.create_empty(tmp_path)
     try:
-        anyio.run(_workflow_at_0004, url)
+        anyio.run(_at_with, url, "0004", _WORKFLOW_AT_0004)
         anyio.run(upgrade, url)
         at_head = anyio.run(inspect, url, lambda c: [tuple(row) for row in c.execute(sa.text(_DEMANDS))])
         anyio.run(_down_to, url, "0009")
